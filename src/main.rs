@@ -1,0 +1,27 @@
+//! awsenv: put AWS credentials into the shell you are typing in, and keep them honest.
+//!
+//! Parse, dispatch, exit. The commands live in `src/cmd/`.
+
+mod cli;
+mod cmd;
+mod duration;
+mod env;
+mod error;
+mod profile;
+mod resolve;
+mod shell;
+
+use clap::{CommandFactory, Parser};
+
+fn main() {
+    // `COMPLETE=bash awsenv …`: the dynamic completion protocol answers and exits here.
+    clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();
+
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let ctx = env::Context::from_process();
+    let code = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cmd::dispatch(cli.command, &ctx),
+        Err(error) => cmd::usage_failure(&error, &args, &ctx),
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,550 @@
+//! The config and credentials files, read with aws-config's own parser, and the profile
+//! chain each profile resolves to.
+//!
+//! Pure configuration: nothing here talks to STS or reads the cache. `Chain` says where a
+//! profile's credentials come from; `resolve` and `sts` act on it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::task::{Poll, Waker};
+
+use aws_config::profile::{Profile, ProfileSet};
+use aws_types::os_shim_internal::{Env, Fs};
+
+use crate::env::Context;
+use crate::error::{Error, Result};
+
+/// What a profile is, as `list` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Static,
+    Role,
+    Sso,
+    Process,
+    WebIdentity,
+    /// A profile that holds settings but no credentials.
+    None,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Static => "static",
+            Kind::Role => "role",
+            Kind::Sso => "sso",
+            Kind::Process => "process",
+            Kind::WebIdentity => "web-identity",
+            Kind::None => "none",
+        }
+    }
+}
+
+/// Long-term or static keys straight from the files.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StaticKeys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for StaticKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticKeys")
+            .field(
+                "access_key_id",
+                &crate::env::mask_key_id(&self.access_key_id),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the first credentials of a chain come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `aws_access_key_id` and friends in the profile `profile`.
+    Static { profile: String, keys: StaticKeys },
+    /// `credential_source = Environment | Ec2InstanceMetadata | EcsContainer`.
+    CredentialSource { profile: String, source: String },
+    /// SSO, `credential_process` or `web_identity_token_file`: aws-config's provider for it.
+    Provider { profile: String, kind: Kind },
+}
+
+impl Source {
+    pub fn profile(&self) -> &str {
+        match self {
+            Source::Static { profile, .. }
+            | Source::CredentialSource { profile, .. }
+            | Source::Provider { profile, .. } => profile,
+        }
+    }
+}
+
+/// One `AssumeRole` in a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleHop {
+    pub profile: String,
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
+    pub duration_seconds: Option<String>,
+    pub mfa_serial: Option<String>,
+}
+
+/// A profile resolved to its source and the roles assumed on top of it, source first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    pub profile: String,
+    pub source: Source,
+    pub roles: Vec<RoleHop>,
+    /// The profile's region, else the nearest source's.
+    pub region: Option<String>,
+}
+
+/// Both files, parsed.
+#[derive(Debug)]
+pub struct Config {
+    set: ProfileSet,
+    config_path: PathBuf,
+    credentials_path: PathBuf,
+}
+
+impl Config {
+    /// Read `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and
+    /// `~/.aws/credentials`; missing files are empty.
+    pub fn load(ctx: &Context) -> Result<Self> {
+        let vars: Vec<(&str, &str)> = ctx
+            .vars()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let env = Env::from_slice(&vars);
+        let files = Default::default();
+        let set =
+            block_on(aws_config::profile::load(&Fs::real(), &env, &files, None)).map_err(|e| {
+                Error::Usage(format!(
+                    "malformed AWS config: {}; fix the file",
+                    one_line(&e.to_string())
+                ))
+            })?;
+        Ok(Self {
+            set,
+            config_path: file_path(ctx, "AWS_CONFIG_FILE", "config"),
+            credentials_path: file_path(ctx, "AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        })
+    }
+
+    pub fn config_path(&self) -> &PathBuf {
+        &self.config_path
+    }
+
+    pub fn credentials_path(&self) -> &PathBuf {
+        &self.credentials_path
+    }
+
+    /// Every profile name, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.set.profiles().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The raw settings of a profile, or `None`.
+    pub fn get(&self, name: &str) -> Option<&Profile> {
+        self.set.get_profile(name)
+    }
+
+    /// A profile, or a usage error that suggests the closest names.
+    pub fn profile(&self, name: &str) -> Result<&Profile> {
+        self.get(name).ok_or_else(|| self.unknown(name))
+    }
+
+    fn unknown(&self, name: &str) -> Error {
+        let near = self.closest(name);
+        let hint = match near.as_slice() {
+            [] => "`awsenv list` shows the profiles there are".to_owned(),
+            names => format!(
+                "did you mean {}? (`awsenv list` shows them all)",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Error::usage(
+            name,
+            format!(
+                "no such profile in {} or {}; {hint}",
+                self.config_path.display(),
+                self.credentials_path.display()
+            ),
+        )
+    }
+
+    /// Up to three names close to `name`, closest first.
+    pub fn closest(&self, name: &str) -> Vec<&str> {
+        let wanted = name.to_lowercase();
+        let mut scored: Vec<(f64, &str)> = self
+            .set
+            .profiles()
+            .filter_map(|candidate| {
+                let lower = candidate.to_lowercase();
+                let score = strsim::jaro_winkler(&wanted, &lower);
+                let typo = strsim::osa_distance(&wanted, &lower) <= (wanted.len() / 3).max(1);
+                let contains = !wanted.is_empty() && lower.contains(&wanted);
+                (score > 0.8 || typo || contains).then_some((
+                    if typo || contains {
+                        score.max(0.9)
+                    } else {
+                        score
+                    },
+                    candidate,
+                ))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.into_iter().take(3).map(|(_, n)| n).collect()
+    }
+
+    pub fn kind(&self, name: &str) -> Kind {
+        self.get(name).map_or(Kind::None, kind_of)
+    }
+
+    /// The chain `name` resolves to: cycles, missing sources and incomplete keys are errors.
+    pub fn chain(&self, name: &str) -> Result<Chain> {
+        let mut roles = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        let mut region = None;
+        let mut current = name.to_owned();
+        loop {
+            if seen.contains(&current) {
+                seen.push(current);
+                return Err(Error::usage(
+                    name,
+                    format!(
+                        "source_profile cycle: {}; point one of them at a profile with keys",
+                        seen.join(" -> ")
+                    ),
+                ));
+            }
+            let profile = match self.get(&current) {
+                Some(p) => p,
+                None if current == name => return Err(self.unknown(name)),
+                None => {
+                    return Err(Error::usage(
+                        name,
+                        format!(
+                            "source_profile `{current}` (named by `{}`) does not exist; add it or fix the name",
+                            seen.last().map_or(name, String::as_str)
+                        ),
+                    ));
+                }
+            };
+            seen.push(current.clone());
+            if region.is_none() {
+                region = profile.get("region").map(str::to_owned);
+            }
+            let source = match kind_of(profile) {
+                Kind::Role => {
+                    roles.push(role_hop(profile));
+                    match (
+                        profile.get("source_profile"),
+                        profile.get("credential_source"),
+                    ) {
+                        (Some(_), Some(_)) => {
+                            return Err(Error::usage(
+                                name,
+                                format!(
+                                    "profile `{current}` sets both source_profile and credential_source; keep one"
+                                ),
+                            ));
+                        }
+                        (Some(next), None) if next == current => {
+                            // A role profile that is its own source uses its own keys.
+                            Source::Static {
+                                profile: current.clone(),
+                                keys: static_keys(profile, name)?,
+                            }
+                        }
+                        (Some(next), None) => {
+                            current = next.to_owned();
+                            continue;
+                        }
+                        (None, Some(source)) => {
+                            let source = match source {
+                                "Environment" | "Ec2InstanceMetadata" | "EcsContainer" => {
+                                    source.to_owned()
+                                }
+                                other => {
+                                    return Err(Error::usage(
+                                        name,
+                                        format!(
+                                            "credential_source `{other}` in profile `{current}` is not one of Environment, Ec2InstanceMetadata, EcsContainer"
+                                        ),
+                                    ));
+                                }
+                            };
+                            Source::CredentialSource {
+                                profile: current.clone(),
+                                source,
+                            }
+                        }
+                        (None, None) => {
+                            return Err(Error::usage(
+                                name,
+                                format!(
+                                    "profile `{current}` has role_arn but no source_profile or credential_source; add one"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Kind::Static => Source::Static {
+                    profile: current.clone(),
+                    keys: static_keys(profile, name)?,
+                },
+                kind @ (Kind::Sso | Kind::Process | Kind::WebIdentity) => Source::Provider {
+                    profile: current.clone(),
+                    kind,
+                },
+                Kind::None => {
+                    let what = if current == name {
+                        "has no credentials (no keys, role_arn, sso, credential_process or web_identity_token_file)".to_owned()
+                    } else {
+                        format!(
+                            "is the source of `{}` but has no credentials",
+                            seen[seen.len() - 2]
+                        )
+                    };
+                    return Err(Error::usage(
+                        name,
+                        format!("profile `{current}` {what}; add them or pick another profile"),
+                    ));
+                }
+            };
+            roles.reverse();
+            return Ok(Chain {
+                profile: name.to_owned(),
+                source,
+                roles,
+                region,
+            });
+        }
+    }
+
+    /// `sso_session`'s section, as a map of its settings.
+    pub fn sso_session_settings(&self, name: &str) -> Option<HashMap<String, String>> {
+        let session = self.set.sso_session(name)?;
+        let keys = ["sso_start_url", "sso_region", "sso_registration_scopes"];
+        Some(
+            keys.iter()
+                .filter_map(|k| session.get(k).map(|v| (k.to_string(), v.to_owned())))
+                .collect(),
+        )
+    }
+}
+
+fn kind_of(profile: &Profile) -> Kind {
+    if profile.get("web_identity_token_file").is_some() {
+        Kind::WebIdentity
+    } else if profile.get("role_arn").is_some() {
+        Kind::Role
+    } else if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
+        Kind::Sso
+    } else if profile.get("credential_process").is_some() {
+        Kind::Process
+    } else if profile.get("aws_access_key_id").is_some() {
+        Kind::Static
+    } else {
+        Kind::None
+    }
+}
+
+fn role_hop(profile: &Profile) -> RoleHop {
+    let get = |k: &str| profile.get(k).map(str::to_owned);
+    RoleHop {
+        profile: profile.name().to_owned(),
+        role_arn: get("role_arn").unwrap_or_default(),
+        external_id: get("external_id"),
+        session_name: get("role_session_name"),
+        duration_seconds: get("duration_seconds"),
+        mfa_serial: get("mfa_serial"),
+    }
+}
+
+fn static_keys(profile: &Profile, wanted: &str) -> Result<StaticKeys> {
+    let access_key_id = profile.get("aws_access_key_id").unwrap_or_default();
+    let secret = profile.get("aws_secret_access_key").unwrap_or_default();
+    if access_key_id.is_empty() || secret.is_empty() {
+        return Err(Error::usage(
+            wanted,
+            format!(
+                "profile `{}` needs both aws_access_key_id and aws_secret_access_key; add the missing one",
+                profile.name()
+            ),
+        ));
+    }
+    Ok(StaticKeys {
+        access_key_id: access_key_id.to_owned(),
+        secret_access_key: secret.to_owned(),
+        session_token: profile
+            .get("aws_session_token")
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+    })
+}
+
+fn file_path(ctx: &Context, var: &str, file: &str) -> PathBuf {
+    match ctx.var(var) {
+        Some(path) => match (path.strip_prefix("~/"), ctx.home()) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(path),
+        },
+        None => ctx.home().map_or_else(
+            || PathBuf::from("~/.aws").join(file),
+            |h| h.join(".aws").join(file),
+        ),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Drive a future that never waits on anything to completion, without a runtime.
+///
+/// aws-config's profile loader is `async` but reads files with `std::fs`, so it is ready on
+/// its first poll; this keeps the prompt's critical path free of an async runtime.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = std::task::Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// Profile names for shell completion, from the user's own files.
+pub fn complete_names() -> Vec<clap_complete::engine::CompletionCandidate> {
+    Config::load(&Context::from_process())
+        .map(|config| {
+            config
+                .names()
+                .into_iter()
+                .map(clap_complete::engine::CompletionCandidate::new)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn config(text: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let vars = [
+            ("AWS_CONFIG_FILE".to_string(), path.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".to_string(),
+                dir.path().join("none").display().to_string(),
+            ),
+            ("HOME".to_string(), dir.path().display().to_string()),
+        ];
+        let config = Config::load(&Context::new(vars.into_iter().collect(), 0)).unwrap();
+        (dir, config)
+    }
+
+    const CHAINS: &str = "
+[profile base]
+aws_access_key_id = AKIDBASE
+aws_secret_access_key = secret
+region = eu-west-1
+[profile a]
+role_arn = arn:aws:iam::111111111111:role/a
+source_profile = base
+[profile b]
+role_arn = arn:aws:iam::222222222222:role/b
+source_profile = a
+mfa_serial = arn:aws:iam::111111111111:mfa/me
+region = us-west-2
+[profile x]
+role_arn = arn:aws:iam::1:role/x
+source_profile = y
+[profile y]
+role_arn = arn:aws:iam::1:role/y
+source_profile = x
+[profile lost]
+role_arn = arn:aws:iam::1:role/l
+source_profile = nowhere
+[profile ec2]
+role_arn = arn:aws:iam::1:role/e
+credential_source = Ec2InstanceMetadata
+[profile sso]
+sso_session = corp
+sso_account_id = 1
+sso_role_name = r
+[profile proc]
+credential_process = /bin/echo
+[profile web]
+role_arn = arn:aws:iam::1:role/w
+web_identity_token_file = /tmp/token
+[profile settings]
+region = us-east-1
+";
+
+    #[test]
+    fn chains_resolve_source_first() {
+        let (_d, c) = config(CHAINS);
+        let chain = c.chain("b").unwrap();
+        assert_eq!(chain.source.profile(), "base");
+        let hops: Vec<&str> = chain.roles.iter().map(|h| h.profile.as_str()).collect();
+        assert_eq!(hops, ["a", "b"]);
+        assert_eq!(chain.region.as_deref(), Some("us-west-2"));
+        assert_eq!(c.chain("a").unwrap().region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn cycles_and_missing_sources_are_named() {
+        let (_d, c) = config(CHAINS);
+        let err = c.chain("x").unwrap_err().to_string();
+        assert!(err.contains("x -> y -> x"), "{err}");
+        let err = c.chain("lost").unwrap_err().to_string();
+        assert!(err.contains("`nowhere`"), "{err}");
+        assert_eq!(c.chain("lost").unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn kinds() {
+        let (_d, c) = config(CHAINS);
+        assert_eq!(c.kind("base"), Kind::Static);
+        assert_eq!(c.kind("a"), Kind::Role);
+        assert_eq!(c.kind("sso"), Kind::Sso);
+        assert_eq!(c.kind("proc"), Kind::Process);
+        assert_eq!(c.kind("web"), Kind::WebIdentity);
+        assert_eq!(c.kind("settings"), Kind::None);
+        assert!(matches!(
+            c.chain("ec2").unwrap().source,
+            Source::CredentialSource { .. }
+        ));
+        assert!(c.chain("settings").is_err());
+    }
+
+    #[test]
+    fn unknown_profiles_suggest_close_names() {
+        let (_d, c) = config(CHAINS);
+        let err = c.profile("bsae").unwrap_err().to_string();
+        assert!(err.contains("did you mean `base`"), "{err}");
+        assert_eq!(c.profile("bsae").unwrap_err().exit_code(), 2);
+    }
+}

@@ -1,0 +1,105 @@
+//! The command line as a user meets it: help, errors, exit codes, the failure snippet.
+
+mod common;
+
+use common::{Fixture, stderr, stdout};
+
+fn fixture() -> Fixture {
+    Fixture::new()
+        .with_config("[profile dev]\nregion = eu-west-1\n[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = dev\n")
+        .with_credentials("[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = secret\n")
+}
+
+#[test]
+fn unknown_profile_exits_2_with_false_and_a_suggestion() {
+    let out = fixture().run(["assume", "dve", "--shell", "bash"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "false\n");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("`dve`") && err.contains("did you mean `dev`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn powershell_failure_is_empty() {
+    let out = fixture().run(["assume", "nosuch", "--shell", "pwsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn bad_flags_and_durations_exit_2_with_false() {
+    let f = fixture();
+    for args in [
+        vec!["assume", "dev", "--bogus"],
+        vec!["assume", "dev", "--duration", "5"],
+        vec!["assume", "dev", "--duration", "13h"],
+        vec!["assume", "dev", "--duration", "soon"],
+    ] {
+        let out = f.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stdout(&out), "false\n", "{args:?}");
+    }
+}
+
+#[test]
+fn malformed_config_exits_2() {
+    let f = Fixture::new().with_config("[profile broken\nregion = x\n");
+    let out = f.run(["assume", "broken", "--shell", "sh"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "false\n");
+    assert!(stderr(&out).contains("malformed"), "{}", stderr(&out));
+}
+
+#[test]
+fn nul_in_a_value_is_an_error() {
+    let f = Fixture::new()
+        .with_credentials("[nul]\naws_access_key_id = AKID\naws_secret_access_key = a\0b\n");
+    let out = f.run(["assume", "nul", "--shell", "bash"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "false\n");
+    assert!(stderr(&out).contains("NUL"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("a\0b"));
+}
+
+#[test]
+fn profile_defaults_to_aws_profile() {
+    let out = fixture()
+        .var("AWS_PROFILE", "dev")
+        .run(["assume", "--shell", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("export AWSENV_PROFILE='dev'"));
+    assert!(stdout(&out).contains("unset AWS_PROFILE"));
+}
+
+#[test]
+fn shell_is_detected_from_awsenv_shell_then_shell() {
+    let f = fixture().var("SHELL", "/usr/bin/fish");
+    assert!(stdout(&f.run(["assume", "dev"])).starts_with("set -gx "));
+    let f = f.var("AWSENV_SHELL", "zsh");
+    assert!(stdout(&f.run(["assume", "dev"])).starts_with("export "));
+}
+
+#[test]
+fn every_command_has_help() {
+    let f = fixture();
+    for cmd in [
+        "assume",
+        "unset",
+        "init",
+        "prompt",
+        "status",
+        "list",
+        "exec",
+        "doctor",
+        "completions",
+        "credential-process",
+    ] {
+        let out = f.run([cmd, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{cmd}");
+        assert!(stdout(&out).contains("Usage: awsenv"), "{cmd}");
+    }
+}

@@ -1,0 +1,74 @@
+//! A real local STS: `moto_server` from the repository's `.venv` (installed by `.ci/run`),
+//! started on a free loopback port and stopped when the handle drops.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+}
+
+impl Moto {
+    /// Start moto on a free port and wait until it answers.
+    pub fn start() -> Self {
+        let server = moto_server();
+        let port = free_port();
+        let child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", server.display()));
+        let moto = Moto { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: localhost\r\n\r\n");
+                let mut buf = [0u8; 12];
+                if s.read(&mut buf).map(|n| n > 0).unwrap_or(false) {
+                    return moto;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("moto_server did not answer on port {port} within 30 s");
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `$AWSENV_MOTO_SERVER`, else `.venv/bin/moto_server` in the repository.
+pub fn moto_server() -> PathBuf {
+    if let Some(path) = std::env::var_os("AWSENV_MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let path = super::repo().join(".venv/bin/moto_server");
+    assert!(
+        path.exists(),
+        "{} is missing: run .ci/run, or python3 -m venv .venv && .venv/bin/pip install 'moto[server]'",
+        path.display()
+    );
+    path
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
