@@ -93,7 +93,6 @@ impl Dialect {
 
     /// One loop over `n` cases: case I's credentials file is `$CREDS/I`, its region `$R_I`.
     fn round_trip_script(self, n: usize) -> String {
-        let names: Vec<&str> = NAMES.to_vec();
         if self.is_fish() {
             format!(
                 "for i in (seq 0 {last})\n\
@@ -101,7 +100,7 @@ impl Dialect {
                  AWS_SHARED_CREDENTIALS_FILE=$CREDS/$i awsenv assume {PROFILE} --shell fish --region=$$r | source\n\
                  printf 's%s\\0' $status\n{report}end\n",
                 last = n - 1,
-                report = self.report(&names),
+                report = self.report(&NAMES),
             )
         } else {
             format!(
@@ -110,7 +109,7 @@ impl Dialect {
                  eval \"$(AWS_SHARED_CREDENTIALS_FILE=\"$CREDS/$i\" awsenv assume {PROFILE} --shell {flag} --region=\"$r\")\"\n\
                  printf 's%s\\0' \"$?\"\n{report}i=$((i + 1))\ndone\n",
                 flag = self.flag,
-                report = self.report(&names),
+                report = self.report(&NAMES),
             )
         }
     }
