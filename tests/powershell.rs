@@ -1,0 +1,384 @@
+//! The PowerShell snippets, read with the tree-sitter PowerShell grammar: every snippet parses
+//! with no error node, and the single-quoted literals, decoded by PowerShell's own rule
+//! (any of `'` `‘` `’` `‚` `‛` ends the string unless doubled), give back every adversarial
+//! value byte for byte. Where `pwsh` is on PATH, a real PowerShell does the same round trip.
+
+mod adversarial;
+mod common;
+
+use std::collections::BTreeMap;
+
+use adversarial::{Case, PROFILE};
+use common::{Fixture, stderr, stdout};
+use tree_sitter::{Node, Parser, Tree};
+
+/// The characters that end a PowerShell single-quoted string.
+const QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+
+/// One statement of a snippet, as PowerShell would run it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Statement {
+    Set(String, String),
+    Remove(String),
+}
+
+fn parse(code: &str) -> Tree {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_powershell::LANGUAGE.into())
+        .expect("the PowerShell grammar loads");
+    parser.parse(code, None).expect("a parse tree")
+}
+
+/// Every node of `tree`, depth first.
+fn nodes(tree: &Tree) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    'walk: loop {
+        out.push(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
+fn first_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
+    if node.kind() == kind {
+        return Some(node);
+    }
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .find_map(|child| first_of_kind(child, kind))
+}
+
+/// The body of a single-quoted literal, read as PowerShell reads it: a quote character must
+/// be followed by another (the pair stands for the second); our snippets double the same one.
+fn decode_verbatim(literal: &str) -> Result<String, String> {
+    let body = literal
+        .strip_prefix('\'')
+        .and_then(|rest| rest.strip_suffix('\''))
+        .ok_or_else(|| format!("not an ASCII-quoted literal: {literal:?}"))?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if QUOTES.contains(&c) {
+            match chars.next() {
+                Some(second) if second == c => {}
+                Some(second) if QUOTES.contains(&second) => {
+                    return Err(format!("{c:?} doubled as {second:?}"));
+                }
+                _ => return Err(format!("a lone {c:?} ends the string early")),
+            }
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// What a snippet does: no error or missing node anywhere, and each statement either
+/// `$env:NAME = '…'` or `Remove-Item -LiteralPath Env:NAME -ErrorAction Ignore`.
+fn statements(code: &str) -> Result<Vec<Statement>, String> {
+    let tree = parse(code);
+    if let Some(bad) = nodes(&tree)
+        .into_iter()
+        .find(|n| n.is_error() || n.is_missing())
+    {
+        return Err(format!("{} at {:?}", bad.kind(), bad.start_position()));
+    }
+    let root = tree.root_node();
+    let Some(list) = first_of_kind(root, "statement_list") else {
+        return Ok(Vec::new());
+    };
+    let mut cursor = list.walk();
+    list.named_children(&mut cursor)
+        .map(|statement| statement_of(statement, code))
+        .collect()
+}
+
+fn text<'c>(node: Node<'_>, code: &'c str) -> &'c str {
+    &code[node.byte_range()]
+}
+
+fn statement_of(node: Node<'_>, code: &str) -> Result<Statement, String> {
+    if let Some(assignment) = first_of_kind(node, "assignment_expression") {
+        let left = first_of_kind(assignment, "left_assignment_expression").ok_or("no left side")?;
+        let value = assignment.child_by_field_name("value").ok_or("no value")?;
+        let literal = first_of_kind(value, "verbatim_string_characters")
+            .ok_or_else(|| format!("not a single-quoted value: {}", text(value, code)))?;
+        if text(value, code).trim_end() != text(literal, code) {
+            return Err(format!("more than a literal: {}", text(value, code)));
+        }
+        let name = text(left, code)
+            .strip_prefix("$env:")
+            .ok_or_else(|| format!("not an environment variable: {}", text(left, code)))?;
+        return Ok(Statement::Set(
+            name.to_owned(),
+            decode_verbatim(text(literal, code))?,
+        ));
+    }
+    let words: Vec<&str> = text(node, code).split_whitespace().collect();
+    match words.as_slice() {
+        [
+            "Remove-Item",
+            "-LiteralPath",
+            path,
+            "-ErrorAction",
+            "Ignore",
+        ] => path
+            .strip_prefix("Env:")
+            .map(|name| Statement::Remove(name.to_owned()))
+            .ok_or_else(|| format!("not an environment path: {path}")),
+        _ => Err(format!("unexpected statement: {}", text(node, code))),
+    }
+}
+
+/// The environment after running `statements` on an empty one.
+fn apply(statements: &[Statement]) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for statement in statements {
+        match statement {
+            Statement::Set(name, value) => {
+                env.insert(name.clone(), value.clone());
+            }
+            Statement::Remove(name) => {
+                env.remove(name);
+            }
+        }
+    }
+    env
+}
+
+fn expected(case: &Case) -> BTreeMap<String, String> {
+    [
+        ("AWS_ACCESS_KEY_ID", &case.key),
+        ("AWS_SECRET_ACCESS_KEY", &case.secret),
+        ("AWS_SESSION_TOKEN", &case.token),
+        ("AWS_REGION", &case.region),
+        ("AWS_DEFAULT_REGION", &case.region),
+        ("AWSENV_REGION", &case.region),
+        ("AWSENV_PROFILE", &PROFILE.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.clone()))
+    .collect()
+}
+
+/// `awsenv assume` for case `i`, whose credentials file is `creds/i`.
+fn assume(f: &Fixture, i: usize, case: &Case) -> String {
+    let mut cmd = f.cmd([
+        "assume",
+        PROFILE,
+        "--shell",
+        "powershell",
+        &format!("--region={}", case.region),
+    ]);
+    cmd.env("AWS_SHARED_CREDENTIALS_FILE", f.path(&format!("creds/{i}")));
+    let out = cmd.output().expect("run awsenv");
+    assert!(out.status.success(), "case {i}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// What went wrong with case `i`, if anything.
+fn check(f: &Fixture, i: usize, case: &Case) -> Option<String> {
+    let snippet = assume(f, i, case);
+    match statements(&snippet) {
+        Err(e) => Some(format!("case {i}: {e}\n{snippet:?}")),
+        Ok(s) if apply(&s) != expected(case) => Some(format!(
+            "case {i}: decoded {:?}\nwanted {:?}",
+            apply(&s),
+            expected(case)
+        )),
+        Ok(_) => None,
+    }
+}
+
+#[test]
+fn every_assume_snippet_parses_and_gives_back_each_value() {
+    let seed = adversarial::seed();
+    let cases = adversarial::cases(seed);
+    let f = Fixture::new();
+    adversarial::write_credentials(&f.path("creds"), &cases);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|w| {
+                let (f, cases) = (&f, &cases);
+                scope.spawn(move || {
+                    (w..cases.len())
+                        .step_by(2)
+                        .filter_map(|i| check(f, i, &cases[i]))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail; the first ones:\n{}\n{}",
+        failures.len(),
+        cases.len(),
+        failures[..failures.len().min(5)].join("\n"),
+        adversarial::repeat_hint(seed)
+    );
+    assert!(cases.len() > adversarial::RANDOM_CASES);
+}
+
+#[test]
+fn the_five_quote_characters_are_each_doubled() {
+    let f =
+        Fixture::new().with_credentials("[q]\naws_access_key_id = k\naws_secret_access_key = s\n");
+    let value = "'\u{2018}\u{2019}\u{201A}\u{201B}";
+    let out = f.run(["assume", "q", "--shell", "pwsh", "--region", value]);
+    let code = stdout(&out);
+    assert!(
+        code.contains("$env:AWS_REGION = '''\u{2018}\u{2018}\u{2019}\u{2019}\u{201A}\u{201A}\u{201B}\u{201B}'\n"),
+        "{code}"
+    );
+    let env = apply(&statements(&code).expect("parses"));
+    assert_eq!(env.get("AWS_REGION").map(String::as_str), Some(value));
+}
+
+#[test]
+fn the_decoder_refuses_a_lone_quote_of_any_kind() {
+    for q in QUOTES {
+        assert!(decode_verbatim(&format!("'a{q}b'")).is_err(), "{q:?}");
+        assert_eq!(
+            decode_verbatim(&format!("'a{q}{q}b'")),
+            Ok(format!("a{q}b"))
+        );
+    }
+    assert!(decode_verbatim("'\u{2018}\u{2019}'").is_err());
+}
+
+#[test]
+fn unset_and_failure_snippets_parse() {
+    let f = Fixture::new()
+        .var("AWSENV_REGION", "eu-west-1")
+        .var("AWS_REGION", "eu-west-1");
+    let out = f.run(["unset", "--shell", "powershell"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let removed: Vec<Statement> = statements(&stdout(&out)).expect("unset parses");
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_REGION",
+        "AWSENV_PROFILE",
+        "AWSENV_EXPIRES_AT",
+        "AWSENV_REGION",
+        "AWSENV_PROMPT",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+    ] {
+        assert!(
+            removed.contains(&Statement::Remove(name.to_owned())),
+            "{name}"
+        );
+    }
+    assert!(removed.iter().all(|s| matches!(s, Statement::Remove(_))));
+
+    let out = f.run(["assume", "nosuch", "--shell", "powershell"]);
+    assert_eq!(out.status.code(), Some(2));
+    // Empty: nothing for `Invoke-Expression` to run (the grammar, unlike PowerShell, calls an
+    // empty script an error, so there is nothing to parse here).
+    assert_eq!(stdout(&out), "");
+}
+
+/// The real round trip, only where PowerShell is installed. The snippet is read whole from
+/// the child's stdout: `| Out-String` reads native output line by line, so it would turn a
+/// lone CR in a value into a line break before the quoting is even reached.
+#[test]
+fn pwsh_holds_every_adversarial_value() {
+    let Some(pwsh) = find_on_path("pwsh") else {
+        eprintln!("note: pwsh is not on PATH; the real PowerShell round trip is skipped");
+        return;
+    };
+    let seed = adversarial::seed();
+    let cases = adversarial::cases(seed);
+    let mut f = Fixture::new();
+    adversarial::write_credentials(&f.path("creds"), &cases);
+    for (i, case) in cases.iter().enumerate() {
+        f.set(&format!("R_{i}"), case.region.clone());
+    }
+    f.set("N", cases.len().to_string());
+    f.write("out/.keep", "");
+    let script = f.write("round-trip.ps1", PWSH_ROUND_TRIP);
+    let bin_dir = common::bin().parent().expect("bin dir").to_path_buf();
+    let out = std::process::Command::new(pwsh)
+        .args(["-NoProfile", "-NonInteractive", "-File"])
+        .arg(&script)
+        .env_clear()
+        .envs(&f.vars)
+        .env("PATH", format!("{}:{}", bin_dir.display(), f.vars["PATH"]))
+        .current_dir(f.home.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run pwsh");
+    assert!(out.status.success(), "{}", stderr(&out));
+    for (i, case) in cases.iter().enumerate() {
+        let want = expected(case);
+        for name in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_REGION",
+        ] {
+            // PowerShell removes a variable set to '', so the script writes '' for a missing one.
+            let got = std::fs::read(f.path(&format!("out/{i}.{name}"))).expect("a value file");
+            assert_eq!(
+                got,
+                want[name].as_bytes(),
+                "case {i} {name}; {}",
+                adversarial::repeat_hint(seed)
+            );
+        }
+    }
+}
+
+/// Case I's region is `$env:R_I`, its credentials `creds/I`; each value lands in `out/I.NAME`.
+const PWSH_ROUND_TRIP: &str = r#"
+$ErrorActionPreference = 'Stop'
+$utf8 = [Text.UTF8Encoding]::new($false)
+$names = 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION'
+for ($i = 0; $i -lt [int]$env:N; $i++) {
+    $region = [Environment]::GetEnvironmentVariable("R_$i")
+    if ($null -eq $region) { $region = '' }
+    $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $HOME "creds/$i"
+    $start = [Diagnostics.ProcessStartInfo]::new('awsenv')
+    foreach ($arg in 'assume', 'p', '--shell', 'powershell', "--region=$region") {
+        $start.ArgumentList.Add($arg)
+    }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardOutput = $true
+    $start.StandardOutputEncoding = $utf8
+    $child = [Diagnostics.Process]::Start($start)
+    $code = $child.StandardOutput.ReadToEnd()
+    $child.WaitForExit()
+    if ($child.ExitCode -ne 0) { throw "case ${i}: awsenv failed" }
+    Invoke-Expression $code
+    foreach ($name in $names) {
+        $value = [Environment]::GetEnvironmentVariable($name)
+        if ($null -eq $value) { $value = '' }
+        [IO.File]::WriteAllText((Join-Path $HOME "out/$i.$name"), $value, $utf8)
+    }
+}
+"#;
+
+fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
