@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Entries larger than this are not credentials; reading stops there.
 const MAX_ENTRY: u64 = 64 * 1024;
 const DEFAULT_REFRESH_WINDOW: i64 = 300;
+/// STS's longest session is 36 h (GetSessionToken); an entry promising more is not one.
+const MAX_LIFETIME: i64 = 48 * 3600;
 
 /// An open, trusted cache directory.
 #[derive(Debug)]
@@ -44,22 +46,15 @@ pub struct Entry {
     pub corrupt: bool,
 }
 
-/// Held while the caller checks the cache and calls STS; released on drop.
+/// Held while the caller checks the cache and calls STS; dropping it closes the file,
+/// which releases the lock.
 #[derive(Debug)]
 pub struct Lock {
-    file: File,
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        // Closing the file releases the lock anyway; unlocking first is only explicit.
-        let _ = self.file.unlock();
-    }
+    _file: File,
 }
 
 /// The file format. Secrets live only here and in the 0600 file.
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Stored {
     profile: String,
     kind: String,
@@ -102,33 +97,23 @@ fn cache_dir(ctx: &Context) -> Option<PathBuf> {
 impl Cache {
     /// The cache directory, created 0700 if missing; `None`, after one warning, if untrusted.
     pub fn open(ctx: &Context) -> Option<Cache> {
-        let Some(dir) = cache_dir(ctx) else {
-            eprintln!(
-                "awsenv: warning: no cache directory (HOME is not set); working without the cache"
-            );
-            return None;
+        let opened = match cache_dir(ctx) {
+            Some(dir) => Self::open_dir(&dir)
+                .map_err(|why| format!("cache directory {} {why}", dir.display())),
+            None => Err("no cache directory (HOME is not set)".to_owned()),
         };
-        match Self::open_dir(&dir) {
-            Ok(cache) => Some(cache),
-            Err(why) => {
-                let shown = dir.display();
-                eprintln!(
-                    "awsenv: warning: cache directory {shown} {why}; working without the cache"
-                );
-                None
-            }
-        }
+        opened
+            .map_err(|why| eprintln!("awsenv: warning: {why}; working without the cache"))
+            .ok()
     }
 
     /// The checks of `open`; the error completes "cache directory X …".
     fn open_dir(dir: &Path) -> Result<Cache, String> {
-        if let Err(e) = fs::DirBuilder::new()
+        let created = fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
-            .create(dir)
-        {
-            return Err(format!("cannot be created ({e})"));
-        }
+            .create(dir);
+        created.map_err(|e| format!("cannot be created ({e})"))?;
         let meta = fs::symlink_metadata(dir).map_err(|e| format!("cannot be read ({e})"))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
@@ -144,17 +129,17 @@ impl Cache {
                 meta.mode() & 0o777
             ))
         } else {
-            Ok(Cache {
-                dir: dir.to_owned(),
-            })
+            Ok(Cache { dir: dir.into() })
         }
     }
 
     /// Credentials for `key` with more than `refresh_window` seconds left, else `None`.
     pub fn get(&self, key: &Key, now: i64, refresh_window: i64) -> Option<Credentials> {
         let stored = read_entry(&self.path(key))?;
+        let left = stored.expires_at.saturating_sub(now);
         let usable = stored.matches(key)
-            && stored.expires_at - now > refresh_window
+            && left > refresh_window
+            && left <= MAX_LIFETIME
             && !stored.access_key_id.is_empty()
             && !stored.secret_access_key.is_empty();
         usable.then_some(Credentials {
@@ -232,7 +217,8 @@ impl Cache {
         }
     }
 
-    /// An exclusive lock on `key`'s `.lock` file, waiting for whoever holds it.
+    /// An exclusive lock on `key`'s `.lock` file, waiting as long as whoever holds it does
+    /// (another `assume`, possibly at its MFA prompt); the kernel drops it if that one dies.
     pub fn lock(&self, key: &Key) -> io::Result<Lock> {
         let path = self.dir.join(format!("{}.lock", key.stem()));
         let mut options = OpenOptions::new();
@@ -244,7 +230,7 @@ impl Cache {
             .mode(0o600);
         let file = options.custom_flags(libc::O_NOFOLLOW).open(&path)?;
         file.lock()?;
-        Ok(Lock { file })
+        Ok(Lock { _file: file })
     }
 
     /// Every entry file, sorted by path; ones that cannot be read are marked corrupt.
@@ -255,26 +241,22 @@ impl Cache {
         let mut entries: Vec<Entry> = dir
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| is_entry_name(p))
-            .map(|path| match read_entry(&path) {
-                Some(s) => Entry {
+            .map(|path| {
+                let stored = read_entry(&path);
+                Entry {
+                    corrupt: stored.is_none(),
+                    profile: stored.as_ref().map(|s| s.profile.clone()),
+                    expires_at: stored.map(|s| s.expires_at),
                     path,
-                    profile: Some(s.profile),
-                    expires_at: Some(s.expires_at),
-                    corrupt: false,
-                },
-                None => Entry {
-                    path,
-                    profile: None,
-                    expires_at: None,
-                    corrupt: true,
-                },
+                }
             })
             .collect();
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         entries
     }
 
-    /// Forget `key`'s entry; a missing one is already forgotten.
+    /// Forget `key`'s entry; a missing one is already forgotten. The `.lock` file stays:
+    /// deleting it while another process waits on it would let two processes in.
     pub fn remove(&self, key: &Key) {
         let _ = fs::remove_file(self.path(key));
     }
@@ -294,7 +276,8 @@ fn is_entry_name(path: &Path) -> bool {
 fn read_entry(path: &Path) -> Option<Stored> {
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
+        // Never follow a link out of the directory, never block on a FIFO.
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
         .ok()?;
     let mut bytes = Vec::new();
@@ -309,52 +292,31 @@ impl Key {
     }
 
     fn stem(&self) -> String {
+        let safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
         let readable: String = self
             .profile
             .chars()
             .take(48)
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
+            .map(|c| if safe(c) { c } else { '_' })
             .collect();
         format!("{readable}.{}.{:016x}", self.kind, self.hash())
     }
 
-    /// FNV-1a over every field, each length-prefixed so no two keys share an encoding.
+    /// 64-bit FNV-1a of every field as a JSON array: an unambiguous encoding, stable across
+    /// Rust versions (unlike std's `DefaultHasher`).
     fn hash(&self) -> u64 {
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-        h.field(self.kind.as_bytes());
-        h.field(self.profile.as_bytes());
-        h.field(&(self.role_chain.len() as u64).to_le_bytes());
-        self.role_chain
-            .iter()
-            .for_each(|arn| h.field(arn.as_bytes()));
-        h.field(
-            &self
-                .duration
-                .map(|d| d.to_le_bytes().to_vec())
-                .unwrap_or_default(),
+        let fields = (
+            self.kind,
+            &self.profile,
+            &self.role_chain,
+            self.duration,
+            &self.mfa_serial,
         );
-        h.field(&[
-            u8::from(self.duration.is_some()),
-            u8::from(self.mfa_serial.is_some()),
-        ]);
-        h.field(self.mfa_serial.as_deref().unwrap_or_default().as_bytes());
-        h.0
-    }
-}
-
-struct Fnv(u64);
-
-impl Fnv {
-    fn field(&mut self, bytes: &[u8]) {
-        for b in (bytes.len() as u64).to_le_bytes().iter().chain(bytes) {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        // Invariant: strings, integers and options always serialize.
+        let bytes = serde_json::to_vec(&fields).expect("key fields serialize");
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        })
     }
 }
 
@@ -362,17 +324,13 @@ impl Fnv {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
-    use std::sync::Arc;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::{Arc, atomic::AtomicUsize};
 
     const NOW: i64 = 1_800_000_000;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        let vars = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Context::new(vars, NOW)
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Context::new(vars.collect(), NOW)
     }
 
     fn key() -> Key {
@@ -405,6 +363,11 @@ mod tests {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let entries = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name());
+        entries.map(|n| n.into_string().unwrap()).collect()
+    }
+
     #[test]
     fn round_trip_in_private_files() {
         let tmp = tempfile::tempdir().unwrap();
@@ -412,17 +375,15 @@ mod tests {
         let cache = open(&dir);
         cache.put(&key(), &creds(NOW + 3600)).unwrap();
         assert_eq!(cache.get(&key(), NOW, 300), Some(creds(NOW + 3600)));
-        assert_eq!(mode(&dir), 0o700);
-        let names: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
         assert_eq!(
-            names,
-            [key().file_name().as_str()],
+            names(&dir),
+            [key().file_name()],
             "no temporary file is left"
         );
-        assert_eq!(mode(&dir.join(key().file_name())), 0o600);
+        assert_eq!(
+            (mode(&dir), mode(&dir.join(key().file_name()))),
+            (0o700, 0o600)
+        );
         let text = fs::read_to_string(dir.join(key().file_name())).unwrap();
         assert!(text.contains(&rfc3339(NOW + 3600)) && text.contains("\"prod admin\""));
         cache.put(&key(), &creds(NOW + 7200)).unwrap();
@@ -433,56 +394,38 @@ mod tests {
 
     #[test]
     fn directory_is_chosen_from_the_context() {
-        let at = |vars: &[(&str, &str)]| cache_dir(&ctx(vars));
-        assert_eq!(
-            at(&[("HOME", "/h")]),
-            Some(PathBuf::from("/h/.cache/awsenv"))
-        );
-        assert_eq!(
-            at(&[("HOME", "/h"), ("XDG_CACHE_HOME", "/x")]),
-            Some(PathBuf::from("/x/awsenv"))
-        );
-        let all = [
+        let at = |vars: &[(&str, &str)]| cache_dir(&ctx(vars)).unwrap();
+        let (home, xdg, own) = (
             ("HOME", "/h"),
             ("XDG_CACHE_HOME", "/x"),
             ("AWSENV_CACHE_DIR", "/c"),
-        ];
-        assert_eq!(at(&all), Some(PathBuf::from("/c")));
-        assert_eq!(at(&[]), None);
+        );
+        assert_eq!(at(&[home]), Path::new("/h/.cache/awsenv"));
+        assert_eq!(at(&[home, xdg]), Path::new("/x/awsenv"));
+        assert_eq!(at(&[home, xdg, own]), Path::new("/c"));
         assert!(Cache::open(&ctx(&[])).is_none());
     }
 
     #[test]
     fn untrusted_directories_are_refused() {
         let tmp = tempfile::tempdir().unwrap();
-        let shared = tmp.path().join("shared");
-        fs::create_dir(&shared).unwrap();
+        let refusal = |name: &str| Cache::open_dir(&tmp.path().join(name)).unwrap_err();
+        fs::create_dir(tmp.path().join("shared")).unwrap();
         for bits in [0o770, 0o707, 0o777] {
+            let shared = tmp.path().join("shared");
             fs::set_permissions(&shared, fs::Permissions::from_mode(bits)).unwrap();
-            assert!(Cache::open_dir(&shared).unwrap_err().contains("writable"));
+            assert!(refusal("shared").contains("writable"));
+            assert!(Cache::open(&ctx(&[("AWSENV_CACHE_DIR", shared.to_str().unwrap())])).is_none());
         }
-        assert!(Cache::open(&ctx(&[("AWSENV_CACHE_DIR", shared.to_str().unwrap())])).is_none());
-        let real = tmp.path().join("real");
-        fs::create_dir(&real).unwrap();
-        std::os::unix::fs::symlink(&real, tmp.path().join("link")).unwrap();
-        assert_eq!(
-            Cache::open_dir(&tmp.path().join("link")).unwrap_err(),
-            "is a symlink"
-        );
-        let file = tmp.path().join("file");
-        fs::write(&file, "").unwrap();
-        assert!(Cache::open_dir(&file).unwrap_err().contains("created"));
-        assert!(
-            Cache::open_dir(&file.join("sub"))
-                .unwrap_err()
-                .contains("created")
-        );
-        std::os::unix::fs::chown(&real, Some(12345), None).unwrap();
-        assert!(
-            Cache::open_dir(&real)
-                .unwrap_err()
-                .contains("owned by uid 12345")
-        );
+        fs::create_dir(tmp.path().join("real")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("real"), tmp.path().join("link")).unwrap();
+        assert_eq!(refusal("link"), "is a symlink");
+        fs::write(tmp.path().join("file"), "").unwrap();
+        assert!(refusal("file").contains("created") && refusal("file/sub").contains("created"));
+        // As root this test can give the directory away; as anyone else chown fails.
+        if std::os::unix::fs::chown(tmp.path().join("real"), Some(12345), None).is_ok() {
+            assert_eq!(refusal("real"), "is owned by uid 12345, not you");
+        }
     }
 
     #[test]
@@ -493,15 +436,15 @@ mod tests {
         cache.put(&key(), &creds(NOW + 3600)).unwrap();
         let good = fs::read_to_string(&path).unwrap();
         let bad = [
-            "".to_owned(),
-            "{not json".to_owned(),
-            good[..good.len() / 2].to_owned(),
-            "[1, 2, 3]".to_owned(),
-            r#"{"profile": "prod admin"}"#.to_owned(),
+            String::new(),
+            "{not json".into(),
+            good[..good.len() / 2].into(),
+            "[1, 2, 3]".into(),
+            r#"{"profile": "prod admin"}"#.into(),
             good.replace("\"ASIAEXAMPLE\"", "\"\""),
             good.replace("\"prod admin\"", "\"other\""),
-            good.replace(&format!("{}", NOW + 3600), "\"soon\""),
-            " ".repeat(MAX_ENTRY as usize + 1) + &good,
+            good.replace(&(NOW + 3600).to_string(), "\"soon\""),
+            " ".repeat(MAX_ENTRY as usize) + &good,
         ];
         for text in bad {
             fs::write(&path, &text).unwrap();
@@ -509,8 +452,12 @@ mod tests {
         }
         fs::write(&path, &good).unwrap();
         assert!(cache.get(&key(), NOW, 300).is_some());
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
-        let _ = cache.get(&key(), NOW, 300); // root reads it anyway; nobody else does
+        fs::remove_file(&path).unwrap();
+        std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert_eq!(cache.get(&key(), NOW, 300), None, "a FIFO does not block");
         fs::remove_file(&path).unwrap();
         fs::create_dir(&path).unwrap();
         assert_eq!(cache.get(&key(), NOW, 300), None);
@@ -520,19 +467,16 @@ mod tests {
     fn entries_near_or_past_expiry_are_misses() {
         let tmp = tempfile::tempdir().unwrap();
         let cache = open(tmp.path());
-        for (expires, served) in [
+        let long = NOW + MAX_LIFETIME + 1;
+        for (at, served) in [
             (NOW + 301, true),
             (NOW + 300, false),
-            (NOW + 10, false),
             (NOW - 1, false),
+            (long, false),
+            (i64::MIN, false),
         ] {
-            cache.put(&key(), &creds(expires)).unwrap();
-            assert_eq!(
-                cache.get(&key(), NOW, 300).is_some(),
-                served,
-                "{}",
-                expires - NOW
-            );
+            cache.put(&key(), &creds(at)).unwrap();
+            assert_eq!(cache.get(&key(), NOW, 300).is_some(), served, "{at}");
         }
         let long_term = Credentials {
             expires_at: None,
@@ -553,82 +497,55 @@ mod tests {
             .to_string();
         assert!(error.starts_with("cannot write cache entry "), "{error}");
         assert!(!error.contains('\n') && !error.contains("secret") && !error.contains("token"));
-        let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
-        assert_eq!(left.len(), 1, "the temporary file is removed");
+        assert_eq!(
+            names(tmp.path()),
+            [key().file_name()],
+            "the temporary file is removed"
+        );
     }
 
     #[test]
     fn file_name_is_stable_and_differs_per_field() {
         let name = key().file_name();
-        assert_eq!(name, key().file_name());
-        assert!(
-            name.starts_with("prod_admin.role.") && name.ends_with(".json"),
-            "{name}"
-        );
-        let variants = [
-            Key {
-                profile: "prod-admin".into(),
-                ..key()
-            },
-            Key {
-                role_chain: vec!["arn:aws:iam::1:role/a".into()],
-                ..key()
-            },
-            Key {
-                role_chain: vec![
-                    "arn:aws:iam::2:role/b".into(),
-                    "arn:aws:iam::1:role/a".into(),
-                ],
-                ..key()
-            },
-            Key {
-                duration: None,
-                ..key()
-            },
-            Key {
-                duration: Some(3601),
-                ..key()
-            },
-            Key {
-                mfa_serial: None,
-                ..key()
-            },
-            Key {
-                mfa_serial: Some(String::new()),
-                ..key()
-            },
-            Key {
-                kind: "mfa-session",
-                ..key()
-            },
+        assert_eq!(name, "prod_admin.role.848bdfceb2097c91.json");
+        let changes: [fn(&mut Key); 9] = [
+            |k| k.profile = "prod-admin".into(),
+            |k| k.profile = "../../prod admin".into(),
+            |k| drop(k.role_chain.pop()),
+            |k| k.role_chain.reverse(),
+            |k| k.duration = None,
+            |k| k.duration = Some(3601),
+            |k| k.mfa_serial = None,
+            |k| k.mfa_serial = Some(String::new()),
+            |k| k.kind = "mfa-session",
         ];
-        let mut names: Vec<String> = variants.iter().map(Key::file_name).collect();
+        let mut names: Vec<String> = changes
+            .iter()
+            .map(|change| {
+                let mut k = key();
+                change(&mut k);
+                k.file_name()
+            })
+            .collect();
+        assert!(names.iter().all(|n| !n.contains('/')), "{names:?}");
         names.push(name);
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), variants.len() + 1);
-        assert!(
-            !Key {
-                profile: "../../x".into(),
-                ..key()
-            }
-            .file_name()
-            .contains('/')
-        );
+        assert_eq!(names.len(), changes.len() + 1);
     }
 
     #[test]
     fn entries_list_every_file_and_flag_corrupt_ones() {
         let tmp = tempfile::tempdir().unwrap();
         let cache = open(tmp.path());
-        cache.put(&key(), &creds(NOW + 60)).unwrap();
         let other = Key {
             profile: "dev".into(),
             ..key()
         };
+        cache.put(&key(), &creds(NOW + 60)).unwrap();
         cache.put(&other, &creds(NOW + 60)).unwrap();
         fs::write(tmp.path().join(other.file_name()), "garbage").unwrap();
-        cache.lock(&key()).unwrap();
+        let _lock = cache.lock(&key()).unwrap();
         let entries = cache.entries();
         assert_eq!(entries.len(), 2, "{entries:?}");
         assert!(entries[0].corrupt && entries[0].profile.is_none());
@@ -643,19 +560,20 @@ mod tests {
     fn concurrent_assumes_make_one_sts_call() {
         let tmp = tempfile::tempdir().unwrap();
         let calls = Arc::new(AtomicUsize::new(0));
+        let assume = |dir: PathBuf, calls: Arc<AtomicUsize>| {
+            let cache = open(&dir);
+            let _lock = cache.lock(&key()).unwrap();
+            if cache.get(&key(), NOW, 300).is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                calls.fetch_add(1, Ordering::SeqCst);
+                cache.put(&key(), &creds(NOW + 3600)).unwrap();
+            }
+            cache.get(&key(), NOW, 300)
+        };
         let threads: Vec<_> = (0..8)
             .map(|_| {
                 let (dir, calls) = (tmp.path().to_owned(), calls.clone());
-                std::thread::spawn(move || {
-                    let cache = open(&dir);
-                    let _lock = cache.lock(&key()).unwrap();
-                    if cache.get(&key(), NOW, 300).is_none() {
-                        std::thread::sleep(std::time::Duration::from_millis(50));
-                        calls.fetch_add(1, Ordering::SeqCst);
-                        cache.put(&key(), &creds(NOW + 3600)).unwrap();
-                    }
-                    cache.get(&key(), NOW, 300)
-                })
+                std::thread::spawn(move || assume(dir, calls))
             })
             .collect();
         for thread in threads {
@@ -666,15 +584,10 @@ mod tests {
 
     #[test]
     fn refresh_window_reads_seconds_or_units() {
-        assert_eq!(refresh_window(&ctx(&[])), 300);
+        let window = |v: &str| refresh_window(&ctx(&[("AWSENV_REFRESH_WINDOW", v)]));
         assert_eq!(
-            refresh_window(&ctx(&[("AWSENV_REFRESH_WINDOW", "2m")])),
-            120
-        );
-        assert_eq!(refresh_window(&ctx(&[("AWSENV_REFRESH_WINDOW", "90")])), 90);
-        assert_eq!(
-            refresh_window(&ctx(&[("AWSENV_REFRESH_WINDOW", "junk")])),
-            300
+            (window(""), window("2m"), window("90"), window("junk")),
+            (300, 120, 90, 300)
         );
     }
 }
