@@ -1,0 +1,140 @@
+//! The everyday commands as a user meets them: `list`, `status`, `exec`, `completions` and
+//! `credential-process`, each run through a fixture with a temporary HOME.
+
+mod common;
+
+use common::{Fixture, stderr, stdout};
+
+const CONFIG: &str = "\
+[sso-session corp]
+sso_start_url = https://corp.example/start
+sso_region = eu-west-1
+[profile dev]
+region = eu-west-1
+[profile prod]
+role_arn = arn:aws:iam::123456789012:role/admin
+source_profile = dev
+[profile ec2]
+role_arn = arn:aws:iam::123456789012:role/ec2
+credential_source = Ec2InstanceMetadata
+[profile sso]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = ReadOnly
+[profile proc]
+credential_process = /usr/bin/get-creds --id 7
+[profile web]
+role_arn = arn:aws:iam::123456789012:role/web
+web_identity_token_file = /var/run/token
+";
+
+const CREDENTIALS: &str = "\
+[dev]
+aws_access_key_id = AKIADEVEXAMPLE0001
+aws_secret_access_key = devsecret/+=
+";
+
+fn fixture() -> Fixture {
+    Fixture::new()
+        .with_config(CONFIG)
+        .with_credentials(CREDENTIALS)
+}
+
+#[test]
+fn list_shows_kind_region_role_and_source() {
+    let out = fixture().run(["list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["PROFILE", "KIND", "REGION", "ROLE", "SOURCE"]);
+    let row = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l[0] == name)
+            .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+            .clone()
+    };
+    assert_eq!(row("dev"), ["dev", "static", "eu-west-1", "-", "-"]);
+    assert_eq!(
+        row("prod"),
+        [
+            "prod",
+            "role",
+            "-",
+            "arn:aws:iam::123456789012:role/admin",
+            "source_profile=dev"
+        ]
+    );
+    assert_eq!(row("ec2")[4], "credential_source=Ec2InstanceMetadata");
+    assert_eq!(row("sso")[1..], ["sso", "-", "-", "sso_session=corp"]);
+    assert_eq!(
+        row("proc")[1..],
+        [
+            "process",
+            "-",
+            "-",
+            "credential_process=/usr/bin/get-creds",
+            "--id",
+            "7"
+        ]
+    );
+    assert_eq!(row("web")[1], "web-identity");
+    assert_eq!(row("web")[4], "web_identity_token_file=/var/run/token");
+    assert!(!text.contains("devsecret"), "a secret in the listing");
+}
+
+#[test]
+fn list_json_is_an_array_of_objects() {
+    let out = fixture().run(["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 6);
+    let prod = rows.iter().find(|r| r["profile"] == "prod").unwrap();
+    assert_eq!(prod["kind"], "role");
+    assert_eq!(prod["role_arn"], "arn:aws:iam::123456789012:role/admin");
+    assert_eq!(prod["source"], "source_profile=dev");
+    assert!(prod["region"].is_null());
+}
+
+#[test]
+fn list_names_prints_one_a_line_sorted() {
+    let out = fixture().run(["list", "--names"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "dev\nec2\nproc\nprod\nsso\nweb\n");
+    let empty = Fixture::new().run(["list", "--names"]);
+    assert_eq!(empty.status.code(), Some(0));
+    assert_eq!(stdout(&empty), "");
+}
+
+#[test]
+fn list_of_a_malformed_config_exits_2() {
+    let out = Fixture::new()
+        .with_config("[profile broken\n")
+        .run(["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn list_handles_a_generated_large_config() {
+    let f = Fixture::new();
+    let script = common::repo().join("benches/gen-profiles.sh");
+    let config = std::process::Command::new("sh")
+        .arg(script)
+        .arg("400")
+        .output()
+        .unwrap();
+    assert!(config.status.success());
+    f.write(".aws/config", &stdout(&config));
+    let out = f.run(["list", "--names"]);
+    assert_eq!(stdout(&out).lines().count(), 400);
+    let table = stdout(&f.run(["list"]));
+    for kind in ["static", "role", "sso", "process"] {
+        assert!(table.contains(kind), "{kind}");
+    }
+}
