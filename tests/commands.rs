@@ -138,3 +138,75 @@ fn list_handles_a_generated_large_config() {
         assert!(table.contains(kind), "{kind}");
     }
 }
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn status_with_nothing_exported_says_so_and_exits_0() {
+    let out = fixture().run(["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("nothing exported"),
+        "{}",
+        stdout(&out)
+    );
+    let out = fixture().run(["status", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(value["exported"], false);
+}
+
+#[test]
+fn status_reports_profile_masked_key_expiry_region_and_shadowing() {
+    let expires = now() + 42 * 60 + 30;
+    let f = fixture()
+        .var("AWSENV_PROFILE", "prod")
+        .var("AWS_ACCESS_KEY_ID", "ASIAEXAMPLEKEY4321")
+        .var("AWS_SECRET_ACCESS_KEY", "topsecretvalue")
+        .var("AWS_SESSION_TOKEN", "tokenvalue")
+        .var("AWSENV_EXPIRES_AT", expires.to_string())
+        .var("AWS_REGION", "eu-west-1")
+        .var("AWS_SECURITY_TOKEN", "tokenvalue")
+        .var("AWS_PROFILE", "dev");
+    let out = f.run(["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for wanted in [
+        "profile:   prod",
+        "exported by awsenv",
+        "…4321 (temporary)",
+        "42m left",
+        "region:    eu-west-1",
+        "AWS_SECURITY_TOKEN is set",
+        "AWS_PROFILE is set",
+    ] {
+        assert!(text.contains(wanted), "{wanted} missing:\n{text}");
+    }
+    for secret in ["ASIAEXAMPLEKEY4321", "topsecretvalue", "tokenvalue"] {
+        assert!(!text.contains(secret), "{secret} shown:\n{text}");
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(&stdout(&f.run(["status", "--json"]))).unwrap();
+    assert_eq!(value["exported"], true);
+    assert_eq!(value["origin"], "awsenv");
+    assert_eq!(value["profile"], "prod");
+    assert_eq!(value["access_key_id"], "…4321");
+    assert_eq!(value["expired"], false);
+    assert_eq!(value["shadowing"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn status_reads_keys_set_by_other_tools() {
+    let out = fixture()
+        .var("AWS_ACCESS_KEY_ID", "ASIAOTHERTOOL0007")
+        .var("AWS_SESSION_TOKEN", "t")
+        .var("AWS_CREDENTIAL_EXPIRATION", "2001-01-01T00:00:00Z")
+        .run(["status"]);
+    let text = stdout(&out);
+    assert!(text.contains("not exported by awsenv"), "{text}");
+    assert!(text.contains("2001-01-01T00:00:00Z (expired"), "{text}");
+}
