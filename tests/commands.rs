@@ -210,3 +210,133 @@ fn status_reads_keys_set_by_other_tools() {
     assert!(text.contains("not exported by awsenv"), "{text}");
     assert!(text.contains("2001-01-01T00:00:00Z (expired"), "{text}");
 }
+
+/// The child's view: each named variable as `NAME=value` (or `NAME unset`), one a line.
+const SHOW_ENV: &str = r#"for n in "$@"; do eval "v=\${$n+set}"; if [ "$v" = set ]; then eval "printf '%s=%s\n' \"$n\" \"\$$n\""; else printf '%s unset\n' "$n"; fi; done"#;
+
+fn child_env(f: &Fixture, profile: &str, names: &[&str]) -> String {
+    let mut args = vec!["exec", profile, "--", "sh", "-c", SHOW_ENV, "sh"];
+    args.extend(names);
+    let out = f.run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn exec_gives_the_child_the_keys_and_replaces_stale_ones() {
+    let f = fixture()
+        .var("AWS_SESSION_TOKEN", "stale-token")
+        .var("AWS_SECURITY_TOKEN", "stale-token")
+        .var("AWSENV_PROFILE", "other")
+        .var("AWSENV_EXPIRES_AT", "1")
+        .var("AWS_CREDENTIAL_EXPIRATION", "1970-01-01T00:00:01Z")
+        .var("AWS_PROFILE", "other")
+        .var("AWS_REGION", "us-east-1")
+        .var("AWSENV_REGION", "us-east-1")
+        .var("AWSENV_PROMPT", "other 1m")
+        .var("UNRELATED", "kept");
+    let env = child_env(
+        &f,
+        "dev",
+        &[
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "AWSENV_PROFILE",
+            "AWSENV_EXPIRES_AT",
+            "AWS_CREDENTIAL_EXPIRATION",
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWSENV_PROMPT",
+            "UNRELATED",
+        ],
+    );
+    assert_eq!(
+        env,
+        "AWS_ACCESS_KEY_ID=AKIADEVEXAMPLE0001\n\
+         AWS_SECRET_ACCESS_KEY=devsecret/+=\n\
+         AWS_SESSION_TOKEN unset\n\
+         AWS_SECURITY_TOKEN unset\n\
+         AWSENV_PROFILE=dev\n\
+         AWSENV_EXPIRES_AT unset\n\
+         AWS_CREDENTIAL_EXPIRATION unset\n\
+         AWS_PROFILE unset\n\
+         AWS_REGION=eu-west-1\n\
+         AWS_DEFAULT_REGION=eu-west-1\n\
+         AWSENV_PROMPT unset\n\
+         UNRELATED=kept\n"
+    );
+}
+
+#[test]
+fn exec_keeps_a_region_the_user_set() {
+    let f = Fixture::new()
+        .with_credentials(CREDENTIALS)
+        .var("AWS_REGION", "ap-south-1");
+    let env = child_env(&f, "dev", &["AWS_REGION", "AWSENV_PROFILE"]);
+    assert_eq!(env, "AWS_REGION=ap-south-1\nAWSENV_PROFILE=dev\n");
+}
+
+#[test]
+fn exec_puts_no_secret_in_any_argv() {
+    // The child prints its own argv and its parent's (awsenv's), then the secret it holds.
+    let script = r#"tr '\0' ' ' < /proc/$PPID/cmdline; echo; tr '\0' ' ' < /proc/$$/cmdline; echo; ps -o args= -p $PPID -p $$; printf 'secret=%s\n' "$AWS_SECRET_ACCESS_KEY""#;
+    let out = fixture().run(["exec", "dev", "--", "sh", "-c", script]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let (argvs, secret) = text.rsplit_once("secret=").unwrap();
+    assert_eq!(secret, "devsecret/+=\n");
+    assert!(argvs.contains("exec dev -- sh -c"), "{argvs}");
+    assert!(!argvs.contains("devsecret"), "{argvs}");
+    assert!(!argvs.contains("AKIADEVEXAMPLE0001"), "{argvs}");
+}
+
+#[test]
+fn exec_passes_exit_codes_and_signal_deaths_through() {
+    let f = fixture();
+    let code = |script: &str| {
+        f.run(["exec", "dev", "--", "sh", "-c", script])
+            .status
+            .code()
+    };
+    assert_eq!(code("exit 7"), Some(7));
+    assert_eq!(code("exit 0"), Some(0));
+    assert_eq!(code("kill -TERM $$"), Some(143));
+    assert_eq!(code("kill -KILL $$"), Some(137));
+}
+
+#[test]
+fn exec_inherits_stdin() {
+    let f = fixture();
+    let mut cmd = f.cmd(["exec", "dev", "--", "cat"]);
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"through\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&out), "through\n");
+}
+
+#[test]
+fn exec_of_a_missing_or_unrunnable_command_exits_127_or_126() {
+    let f = fixture();
+    let out = f.run(["exec", "dev", "--", "no-such-command-here", "arg one"]);
+    assert_eq!(out.status.code(), Some(127));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("`no-such-command-here 'arg one'`"), "{err}");
+    let script = f.write("script.sh", "#!/bin/sh\necho hi\n");
+    let out = f.run(["exec", "dev", "--", script.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+}
+
+#[test]
+fn exec_of_an_unknown_profile_exits_2_and_runs_nothing() {
+    let f = fixture();
+    let out = f.run(["exec", "nosuch", "--", "sh", "-c", "echo ran"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+}
