@@ -340,3 +340,100 @@ fn exec_of_an_unknown_profile_exits_2_and_runs_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stdout(&out), "");
 }
+
+fn completion_script(f: &Fixture, shell: &str) -> std::path::PathBuf {
+    let out = f.run(["completions", shell]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    f.write(&format!("completions.{shell}"), &stdout(&out))
+}
+
+#[test]
+fn completion_scripts_pass_each_shells_syntax_check() {
+    let f = fixture();
+    for (shell, check) in [
+        ("bash", vec!["bash", "-n"]),
+        ("zsh", vec!["zsh", "-n"]),
+        ("fish", vec!["fish", "--no-execute"]),
+    ] {
+        let path = completion_script(&f, shell);
+        let out = std::process::Command::new(check[0])
+            .args(&check[1..])
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", check[0]));
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn powershell_completion_script_parses() {
+    let f = fixture();
+    let text = std::fs::read_to_string(completion_script(&f, "powershell")).unwrap();
+    assert!(text.contains("Register-ArgumentCompleter"), "{text}");
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_powershell::LANGUAGE.into())
+        .unwrap();
+    let tree = parser.parse(&text, None).unwrap();
+    assert!(!tree.root_node().has_error(), "{text}");
+}
+
+#[test]
+fn completions_for_sh_is_a_usage_error() {
+    let out = fixture().run(["completions", "sh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn dynamic_protocol_offers_profile_names_from_the_config() {
+    // What bash's registered function runs for `awsenv assume pr<TAB>`.
+    let out = fixture()
+        .var("COMPLETE", "bash")
+        .var("_CLAP_COMPLETE_INDEX", "2")
+        .var("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .var("_CLAP_COMPLETE_SPACE", "true")
+        .var("_CLAP_IFS", "\n")
+        .run(["--", "awsenv", "assume", "pr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let offered: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(offered, ["proc", "prod"]);
+}
+
+#[test]
+fn bash_tab_after_assume_offers_profile_names() {
+    let f = fixture();
+    let script = r#"
+        eval "$(awsenv completions bash)"
+        COMP_WORDS=(awsenv assume "")
+        COMP_CWORD=2
+        COMP_LINE="awsenv assume "
+        COMP_POINT=${#COMP_LINE}
+        COMP_TYPE=9
+        _clap_complete_awsenv awsenv "" assume
+        printf '%s\n' "${COMPREPLY[@]}"
+        COMP_WORDS=(awsenv exec d)
+        _clap_complete_awsenv awsenv d exec
+        printf 'exec:%s\n' "${COMPREPLY[@]}"
+    "#;
+    let out = f.shell("bash", script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for name in ["dev", "prod", "sso", "web"] {
+        assert!(
+            text.lines().any(|l| l == name),
+            "{name} not offered:\n{text}"
+        );
+    }
+    assert!(text.lines().any(|l| l == "exec:dev"), "{text}");
+}
+
+#[test]
+fn fish_tab_after_assume_offers_profile_names() {
+    let f = fixture();
+    let script = "awsenv completions fish | source; complete --do-complete 'awsenv assume p'";
+    let out = f.shell("fish", script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().any(|l| l.starts_with("prod")), "{text}");
+}
