@@ -437,3 +437,113 @@ fn fish_tab_after_assume_offers_profile_names() {
     let text = stdout(&out);
     assert!(text.lines().any(|l| l.starts_with("prod")), "{text}");
 }
+
+/// A config whose `viaproc` profile gets its keys from `awsenv credential-process src`, run
+/// with a cleared environment pointing at this fixture's files.
+fn via_process() -> Fixture {
+    let f = Fixture::new().with_credentials(
+        "[src]\naws_access_key_id = AKIASRCEXAMPLE0042\naws_secret_access_key = srcsecret\n",
+    );
+    let command = format!(
+        "env -i HOME={home} AWS_CONFIG_FILE={home}/.aws/config AWS_SHARED_CREDENTIALS_FILE={home}/.aws/credentials {bin} credential-process src",
+        home = f.home.path().display(),
+        bin = common::bin().display()
+    );
+    f.write(
+        ".aws/config",
+        &format!("[profile viaproc]\ncredential_process = {command}\nregion = us-east-1\n"),
+    );
+    f
+}
+
+#[test]
+fn credential_process_prints_version_1_json_for_long_term_keys() {
+    let out = via_process().run(["credential-process", "src"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "Version": 1,
+            "AccessKeyId": "AKIASRCEXAMPLE0042",
+            "SecretAccessKey": "srcsecret",
+        })
+    );
+    let static_token = Fixture::new()
+        .with_credentials(
+            "[t]\naws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n",
+        )
+        .run(["credential-process", "t"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&static_token)).unwrap();
+    assert_eq!(value["SessionToken"], "T");
+}
+
+#[test]
+fn credential_process_failure_is_one_line_and_no_stdout() {
+    let out = via_process().run(["credential-process", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn list_reports_a_credential_process_profile() {
+    let out = via_process().run(["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["profile"] == "viaproc")
+        .unwrap()
+        .clone();
+    assert_eq!(row["kind"], "process");
+    assert!(
+        row["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("credential-process src")
+    );
+}
+
+#[test]
+fn aws_config_uses_awsenv_as_a_credential_process_against_local_sts() {
+    use aws_config::profile::ProfileFileCredentialsProvider;
+    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+    use aws_sdk_sts::config::ProvideCredentials;
+
+    let f = via_process();
+    let moto = common::moto::Moto::start();
+    let files = ProfileFiles::builder()
+        .with_file(ProfileFileKind::Config, f.path(".aws/config"))
+        .with_file(ProfileFileKind::Credentials, f.path(".aws/credentials"))
+        .build();
+    let provider = ProfileFileCredentialsProvider::builder()
+        .profile_files(files)
+        .profile_name("viaproc")
+        .build();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let creds = provider
+            .provide_credentials()
+            .await
+            .expect("credential_process");
+        assert_eq!(creds.access_key_id(), "AKIASRCEXAMPLE0042");
+        assert_eq!(creds.secret_access_key(), "srcsecret");
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .endpoint_url(moto.endpoint())
+            .credentials_provider(provider)
+            .build();
+        let who = aws_sdk_sts::Client::from_conf(config)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect("GetCallerIdentity against moto");
+        assert!(who.account().is_some_and(|a| !a.is_empty()), "{who:?}");
+    });
+}
