@@ -507,6 +507,8 @@ fn list_reports_a_credential_process_profile() {
 }
 
 #[test]
+// `ProfileFiles` is aws-config's alias of a type in aws-runtime, which is no dependency of ours.
+#[allow(deprecated)]
 fn aws_config_uses_awsenv_as_a_credential_process_against_local_sts() {
     use aws_config::profile::ProfileFileCredentialsProvider;
     use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
