@@ -5,6 +5,7 @@
 mod cache;
 mod cli;
 mod cmd;
+mod doctor;
 mod duration;
 mod env;
 mod error;

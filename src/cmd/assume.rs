@@ -8,33 +8,55 @@ use crate::env::{self, Context};
 use crate::error::{Error, Result};
 use crate::profile::Config;
 use crate::resolve::{self, Request};
-use crate::shell::Shell;
+use crate::shell::{Op, Shell};
 
 pub fn run(args: &AssumeArgs, shell: Shell, ctx: &Context) -> Result<String> {
-    let profile = profile_arg(args.profile.as_deref(), ctx)?;
-    let request = Request {
-        duration: args
-            .duration
-            .as_deref()
+    let request = request(
+        profile_arg(args.profile.as_deref(), ctx)?,
+        args.duration.as_deref(),
+        args.region.clone(),
+        args.mfa_code.clone(),
+        args.refresh,
+        args.no_input,
+    )?;
+    let ops = export_ops(ctx, &request)?;
+    shell
+        .render(&ops)
+        .map_err(|e| Error::usage(&request.profile, e))
+}
+
+/// The request `assume`, `exec` and `credential-process` hand to `resolve`, the duration
+/// checked against STS's range before anything is read.
+pub fn request(
+    profile: String,
+    duration: Option<&str>,
+    region: Option<String>,
+    mfa_code: Option<String>,
+    refresh: bool,
+    no_input: bool,
+) -> Result<Request> {
+    Ok(Request {
+        duration: duration
             .map(|d| duration::session_duration(d, &profile))
             .transpose()?,
-        region: args.region.clone(),
-        mfa_code: args.mfa_code.clone(),
-        refresh: args.refresh,
-        no_input: args.no_input,
+        region,
+        mfa_code,
+        refresh,
+        no_input,
         profile,
-    };
+    })
+}
+
+/// Resolve `request` and return the variable changes `assume` makes for it.
+pub fn export_ops(ctx: &Context, request: &Request) -> Result<Vec<Op>> {
     let config = Config::load(ctx)?;
-    let resolved = resolve::resolve(ctx, &config, &request)?;
-    let ops = env::exports(
+    let resolved = resolve::resolve(ctx, &config, request)?;
+    Ok(env::exports(
         ctx,
         &request.profile,
         &resolved.credentials,
         resolved.region.as_deref(),
-    );
-    shell
-        .render(&ops)
-        .map_err(|e| Error::usage(&request.profile, e))
+    ))
 }
 
 /// The profile named, else `AWS_PROFILE`.

@@ -1,11 +1,90 @@
-//! `awsenv credential-process`: not built yet.
+//! `awsenv credential-process PROFILE`: credentials in the JSON the AWS `credential_process`
+//! setting reads, so the AWS CLI and SDKs can use awsenv (and its cache) for a profile.
+//!
+//! Never asks anything: the calling tool owns the terminal. On failure stdout stays empty and
+//! one line goes to stderr.
+
+use serde::Serialize;
 
 use crate::cli::CredentialProcessArgs;
-use crate::env::Context;
+use crate::env::{self, Context, Credentials};
 use crate::error::{Error, Result};
+use crate::profile::Config;
+use crate::resolve;
 
-pub fn run(_args: &CredentialProcessArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Usage(
-        "`credential-process` is not available in this build yet".into(),
-    ))
+use super::assume;
+
+/// The `credential_process` output, version 1.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration: Option<String>,
+}
+
+pub fn run(args: &CredentialProcessArgs, ctx: &Context) -> Result<()> {
+    let request = assume::request(
+        args.profile.clone(),
+        args.duration.as_deref(),
+        None,
+        None,
+        false,
+        true,
+    )?;
+    let config = Config::load(ctx)?;
+    let resolved = resolve::resolve(ctx, &config, &request)?;
+    super::write_stdout(&json(&request.profile, &resolved.credentials)?);
+    Ok(())
+}
+
+fn json(profile: &str, creds: &Credentials) -> Result<String> {
+    let output = Output {
+        version: 1,
+        access_key_id: &creds.access_key_id,
+        secret_access_key: &creds.secret_access_key,
+        session_token: creds.session_token.as_deref(),
+        expiration: creds.expires_at.map(env::rfc3339),
+    };
+    let mut text = serde_json::to_string(&output)
+        .map_err(|e| Error::credentials(profile, format!("cannot write the JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(token: Option<&str>, expires_at: Option<i64>) -> Credentials {
+        Credentials {
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            session_token: token.map(str::to_owned),
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn temporary_credentials_carry_token_and_expiration() {
+        let text = json("p", &creds(Some("tok"), Some(1_795_170_030))).unwrap();
+        assert_eq!(
+            text,
+            "{\"Version\":1,\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"secret\",\
+             \"SessionToken\":\"tok\",\"Expiration\":\"2026-11-20T10:20:30Z\"}\n"
+        );
+    }
+
+    #[test]
+    fn long_term_keys_omit_token_and_expiration() {
+        let text = json("p", &creds(None, None)).unwrap();
+        assert_eq!(
+            text,
+            "{\"Version\":1,\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"secret\"}\n"
+        );
+    }
 }

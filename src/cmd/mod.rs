@@ -12,7 +12,7 @@ mod exec;
 mod init;
 mod list;
 mod prompt;
-mod status;
+pub mod status;
 mod unset;
 
 use std::io::Write;

@@ -1,0 +1,283 @@
+//! `awsenv doctor`, one fixture per failure it must diagnose, each in a temporary HOME.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Fixture, stderr, stdout};
+
+const SECRET: &str = "doctorsecretvalue";
+const TOKEN: &str = "doctortokenvalue";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn base() -> Fixture {
+    Fixture::new()
+        .with_config("[profile dev]\nregion = eu-west-1\n")
+        .with_credentials(&format!(
+            "[dev]\naws_access_key_id = AKIADOCTOREXAMPLE1\naws_secret_access_key = {SECRET}\n"
+        ))
+}
+
+/// A shell where awsenv exported `dev`, expiring `left` seconds from now.
+fn exported(left: i64) -> Fixture {
+    base()
+        .var("AWSENV_PROFILE", "dev")
+        .var("AWS_ACCESS_KEY_ID", "ASIADOCTOREXAMPLE2")
+        .var("AWS_SECRET_ACCESS_KEY", SECRET)
+        .var("AWS_SESSION_TOKEN", TOKEN)
+        .var("AWSENV_EXPIRES_AT", (now() + left).to_string())
+}
+
+/// Run doctor; (exit code, stdout), after checking no secret was printed anywhere.
+fn doctor(f: &Fixture, args: &[&str]) -> (i32, String) {
+    let mut all = vec!["doctor"];
+    all.extend(args);
+    let out = f.run(&all);
+    let text = stdout(&out);
+    for secret in [SECRET, TOKEN, "AKIADOCTOREXAMPLE1", "ASIADOCTOREXAMPLE2"] {
+        assert!(
+            !text.contains(secret) && !stderr(&out).contains(secret),
+            "{secret} printed:\n{text}"
+        );
+    }
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The report line for `check` at `level`, and the fix line under it.
+fn line<'a>(text: &'a str, level: &str, check: &str) -> (&'a str, Option<&'a str>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with(&format!("{level:<4}  {check}:")))
+        .unwrap_or_else(|| panic!("no `{level} {check}` line in:\n{text}"));
+    let fix = lines
+        .get(i + 1)
+        .and_then(|l| l.trim_start().strip_prefix("fix: "));
+    (lines[i], fix)
+}
+
+#[test]
+fn a_healthy_shell_exits_0() {
+    let (code, text) = doctor(&exported(3600), &["dev"]);
+    assert_eq!(code, 0, "{text}");
+    line(&text, "ok", "exported credentials");
+    line(&text, "ok", "profile chain");
+}
+
+#[test]
+fn expired_exported_credentials_fail() {
+    let (code, text) = doctor(&exported(-120), &[]);
+    assert_eq!(code, 1, "{text}");
+    let (l, fix) = line(&text, "fail", "exported credentials");
+    assert!(
+        l.contains("expired 2m ago") && l.contains("AWSENV_EXPIRES_AT"),
+        "{l}"
+    );
+    assert!(l.contains("…PLE2"), "{l}");
+    assert_eq!(fix, Some("awsenv assume dev"));
+}
+
+#[test]
+fn expiry_from_aws_credential_expiration_is_read_too() {
+    let f = base()
+        .var("AWS_ACCESS_KEY_ID", "ASIADOCTOREXAMPLE2")
+        .var("AWS_SESSION_TOKEN", TOKEN)
+        .var("AWS_CREDENTIAL_EXPIRATION", "2001-01-01T00:00:00Z");
+    let (code, text) = doctor(&f, &[]);
+    assert_eq!(code, 1, "{text}");
+    let (l, _) = line(&text, "fail", "exported credentials");
+    assert!(
+        l.contains("AWS_CREDENTIAL_EXPIRATION says 2001-01-01T00:00:00Z"),
+        "{l}"
+    );
+}
+
+#[test]
+fn credentials_expiring_soon_warn_and_exit_0() {
+    let (code, text) = doctor(&exported(240), &[]);
+    assert_eq!(code, 0, "{text}");
+    let (l, fix) = line(&text, "warn", "exported credentials");
+    assert!(
+        l.contains("expires in 4m") || l.contains("expires in 3m"),
+        "{l}"
+    );
+    assert_eq!(fix, Some("awsenv assume dev"));
+}
+
+#[test]
+fn security_token_beside_session_token_is_reported() {
+    let f = exported(3600).var("AWS_SECURITY_TOKEN", "an-older-token");
+    let (code, text) = doctor(&f, &[]);
+    assert_eq!(code, 1, "{text}");
+    let (l, fix) = line(&text, "fail", "shadowing variables");
+    assert!(
+        l.contains("AWS_SECURITY_TOKEN") && l.contains("different token"),
+        "{l}"
+    );
+    assert!(!l.contains("an-older-token"), "{l}");
+    assert_eq!(fix, Some("unset AWS_SECURITY_TOKEN"));
+}
+
+#[test]
+fn aws_profile_beside_exported_keys_is_reported() {
+    let f = exported(3600).var("AWS_PROFILE", "other");
+    let (code, text) = doctor(&f, &["dev"]);
+    assert_eq!(code, 1, "{text}");
+    let (l, fix) = line(&text, "fail", "shadowing variables");
+    assert!(l.contains("AWS_PROFILE is set to `other`"), "{l}");
+    assert_eq!(fix, Some("unset AWS_PROFILE"));
+    let fish = f.var("SHELL", "/usr/bin/fish");
+    let (_, text) = doctor(&fish, &["dev"]);
+    assert_eq!(
+        line(&text, "fail", "shadowing variables").1,
+        Some("set -e -g AWS_PROFILE")
+    );
+}
+
+#[test]
+fn environment_keys_that_hide_another_profile_warn() {
+    let f = exported(3600).with_config(
+        "[profile dev]\nregion = eu-west-1\n[profile prod]\nrole_arn = arn:aws:iam::1:role/p\nsource_profile = dev\n",
+    );
+    let (_, text) = doctor(&f, &["prod"]);
+    let (l, fix) = line(&text, "warn", "environment keys");
+    assert!(
+        l.contains("exported by awsenv for `dev`") && l.contains("profile `prod`"),
+        "{l}"
+    );
+    assert_eq!(fix, Some("awsenv assume prod"));
+}
+
+#[test]
+fn a_static_session_token_in_the_files_is_located() {
+    let f = base().with_credentials(&format!(
+        "[dev]\naws_access_key_id = AKIADOCTOREXAMPLE1\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+    ));
+    let (_, text) = doctor(&f, &["dev"]);
+    let place = format!("{}:4", f.path(".aws/credentials").display());
+    let (l, fix) = line(&text, "warn", "static session token");
+    assert!(l.contains(&place), "{l}");
+    assert!(fix.unwrap().contains("+4 "), "{fix:?}");
+}
+
+#[test]
+fn an_expired_aws_cli_cache_entry_is_reported() {
+    let f = base();
+    let path = f.write(
+        ".aws/cli/cache/0123abcd.json",
+        r#"{"Credentials": {"AccessKeyId": "ASIACLICACHEKEY9876", "SecretAccessKey": "x", "SessionToken": "y", "Expiration": "2024-01-01T00:00:00Z"}, "AssumedRoleUser": {}}"#,
+    );
+    f.write(
+        ".aws/cli/cache/fresh.json",
+        r#"{"Credentials": {"AccessKeyId": "ASIAFRESH", "Expiration": "2999-01-01T00:00:00Z"}}"#,
+    );
+    let (_, text) = doctor(&f, &["dev"]);
+    let (l, fix) = line(&text, "warn", "AWS CLI cache");
+    assert!(
+        l.contains(&path.display().to_string()) && l.contains("…9876"),
+        "{l}"
+    );
+    assert!(l.contains("2024-01-01T00:00:00Z"), "{l}");
+    assert!(!text.contains("ASIACLICACHEKEY9876"));
+    assert_eq!(
+        fix.map(str::to_owned),
+        Some(format!("rm {}", path.display()))
+    );
+    assert_eq!(text.matches("AWS CLI cache").count(), 1, "{text}");
+}
+
+#[test]
+fn a_chain_with_a_cycle_fails_with_file_and_line() {
+    let f = base().with_config(
+        "[profile dev]\nregion = eu-west-1\n[profile x]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = y\n[profile y]\nrole_arn = arn:aws:iam::1:role/y\nsource_profile = x\n",
+    );
+    let (code, text) = doctor(&f, &["x"]);
+    assert_eq!(code, 1, "{text}");
+    let (l, fix) = line(&text, "fail", "profile chain");
+    assert!(l.contains("x -> y -> x"), "{l}");
+    let config = f.path(".aws/config").display().to_string();
+    assert!(l.contains(&format!("{config}:5")), "{l}");
+    assert_eq!(
+        fix.map(str::to_owned),
+        Some(format!("${{EDITOR:-vi}} +5 {config}"))
+    );
+}
+
+#[test]
+fn a_chain_with_a_missing_source_fails() {
+    let f = base().with_config(
+        "[profile dev]\nregion = eu-west-1\n[profile lost]\nrole_arn = arn:aws:iam::1:role/l\nsource_profile = nowhere\n",
+    );
+    let (code, text) = doctor(&f, &["lost"]);
+    assert_eq!(code, 1, "{text}");
+    let (l, _) = line(&text, "fail", "profile chain");
+    assert!(l.contains("`nowhere`") && l.contains("config:5"), "{l}");
+    // Without a profile named, every chain is checked.
+    let (code, text) = doctor(&f, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        line(&text, "fail", "profile chain").0.contains("`lost`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_duration_seconds_fails() {
+    let f = base().with_config(
+        "[profile dev]\nregion = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = dev\nduration_seconds = 60\n",
+    );
+    let (code, text) = doctor(&f, &["r"]);
+    assert_eq!(code, 1, "{text}");
+    let (l, _) = line(&text, "fail", "profile chain");
+    assert!(
+        l.contains("duration_seconds = 60") && l.contains("config:6"),
+        "{l}"
+    );
+}
+
+#[test]
+fn an_unreachable_metadata_endpoint_is_reported_within_2_seconds() {
+    let port = common::moto::free_port();
+    let f = base().var(
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        format!("http://127.0.0.1:{port}"),
+    );
+    let started = Instant::now();
+    let (code, text) = doctor(&f, &["dev", "--imds"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 1, "{text}");
+    let (l, fix) = line(&text, "fail", "instance metadata");
+    assert!(l.contains(&format!("127.0.0.1:{port}")), "{l}");
+    assert!(fix.is_some());
+}
+
+#[test]
+fn a_proxy_without_no_proxy_for_metadata_warns() {
+    let port = common::moto::free_port();
+    let f = base()
+        .var(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .var("HTTPS_PROXY", "http://proxy.invalid:3128");
+    let (_, text) = doctor(&f, &["dev", "--imds"]);
+    let (l, fix) = line(&text, "warn", "NO_PROXY");
+    assert!(l.contains("HTTPS_PROXY"), "{l}");
+    assert!(fix.unwrap().contains("169.254.169.254"));
+}
+
+#[test]
+fn metadata_is_not_checked_unless_asked_off_ec2() {
+    let (_, text) = doctor(&base(), &["dev"]);
+    assert!(!text.contains("instance metadata"), "{text}");
+}
