@@ -1,11 +1,35 @@
-//! `awsenv init`: not built yet.
+//! `awsenv init SHELL`: the shell integration, printed for the rc file to evaluate.
+//!
+//! The scripts live in `shell/` and are embedded whole; they hold the `awsenv` wrapper
+//! function, the `_awsenv_hook` prompt hook and the completion registration. POSIX sh has
+//! no prompt hook to speak of, so it gets none.
 
 use crate::cli::InitArgs;
+use crate::cmd::write_stdout;
 use crate::env::Context;
 use crate::error::{Error, Result};
+use crate::shell::Shell;
 
-pub fn run(_args: &InitArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Usage(
-        "`init` is not available in this build yet".into(),
-    ))
+const BASH: &str = include_str!("../../shell/awsenv.bash");
+const ZSH: &str = include_str!("../../shell/awsenv.zsh");
+const FISH: &str = include_str!("../../shell/awsenv.fish");
+const POWERSHELL: &str = include_str!("../../shell/awsenv.ps1");
+
+pub fn run(args: &InitArgs, _ctx: &Context) -> Result<()> {
+    write_stdout(script(args.shell)?);
+    Ok(())
+}
+
+/// The integration script for `shell`.
+pub fn script(shell: Shell) -> Result<&'static str> {
+    match shell {
+        Shell::Bash => Ok(BASH),
+        Shell::Zsh => Ok(ZSH),
+        Shell::Fish => Ok(FISH),
+        Shell::PowerShell => Ok(POWERSHELL),
+        Shell::Sh => Err(Error::Usage(
+            "`init` supports bash, zsh, fish and powershell; in sh use `eval \"$(awsenv assume PROFILE)\"`"
+                .into(),
+        )),
+    }
 }

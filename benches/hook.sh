@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The prompt hook's fast path: µs per `_awsenv_hook` call in bash and zsh (10,000 calls in
+# one shell) and fish (1,000), with a session far from expiry, and the forks 100 calls
+# make (strace). Then `awsenv prompt` as a process (hyperfine). Prints one table.
+# Usage: benches/hook.sh [path/to/awsenv]   (default: builds target/release/awsenv)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${1:-}
+if [ -z "$bin" ]; then
+	cargo build --release --locked --quiet
+	bin=$PWD/target/release/awsenv
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$bin" init bash >"$work/init.bash"
+"$bin" init zsh >"$work/init.zsh"
+"$bin" init fish >"$work/init.fish"
+
+export AWSENV_PROFILE=prod AWSENV_EXPIRES_AT=$(($(date +%s) + 7200)) AWSENV_AUTO=warn
+unset AWSENV_WARN
+
+# Seconds for N calls, measured inside the shell itself.
+loop_bash() {
+	bash --norc --noprofile -c "source '$work/init.bash'
+		s=\$EPOCHREALTIME; for ((i = 0; i < $1; i++)); do _awsenv_hook; done
+		echo \"\$s \$EPOCHREALTIME\""
+}
+loop_zsh() {
+	zsh -f -c "source '$work/init.zsh'
+		s=\$EPOCHREALTIME; for ((i = 0; i < $1; i++)); do _awsenv_hook; done
+		echo \"\$s \$EPOCHREALTIME\""
+}
+loop_fish() {
+	fish --no-config -c "source '$work/init.fish'
+		set s (date +%s.%N); for i in (seq $1); _awsenv_hook; end
+		echo \$s (date +%s.%N)"
+}
+
+# "forks / execs" of 100 calls, less those of the same shell making no call.
+forks() {
+	local shell=$1 with=() without=()
+	read -ra with <<<"$(count "$shell" 100)"
+	read -ra without <<<"$(count "$shell" 0)"
+	echo "$((with[0] - without[0])) / $((with[1] - without[1]))"
+}
+count() {
+	strace -f -c -e trace=clone,clone3,fork,vfork,execve -o "$work/strace" \
+		bash -c "$(declare -f "loop_$1"); work='$work'; loop_$1 $2" >/dev/null
+	awk '$NF ~ /^(clone|clone3|fork|vfork)$/ { f += $4 } $NF == "execve" { e += $4 }
+		END { print f + 0, e + 0 }' "$work/strace"
+}
+
+per_call() {
+	local n=$2 times
+	times=$("loop_$1" "$n")
+	awk -v n="$n" '{ printf "%.1f", ($2 - $1) * 1e6 / n }' <<<"$times"
+}
+
+echo "## prompt hook fast path (session 2 h from expiry)"
+echo
+echo "| shell | calls | µs per call | forks / execs per 100 calls |"
+echo "|---|---:|---:|---:|"
+for shell in bash zsh fish; do
+	n=10000
+	[ "$shell" != fish ] || n=1000
+	printf '| %s %s | %d | %s | %s |\n' "$shell" \
+		"$("$shell" --version | head -n 1 | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1)" \
+		"$n" "$(per_call "$shell" "$n")" "$(forks "$shell")"
+done
+echo
+if command -v hyperfine >/dev/null; then
+	hyperfine -N --warmup 20 --min-runs 300 --style basic --export-json "$work/prompt.json" \
+		-n 'awsenv prompt (2 h left)' "$bin prompt" \
+		-n 'awsenv prompt --shell bash' "$bin prompt --shell bash" >/dev/null 2>&1
+	echo "| command | median [ms] | mean [ms] | min [ms] |"
+	echo "|---|---:|---:|---:|"
+	python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print("| %s | %.2f | %.2f | %.2f |" % (r["command"], r["median"] * 1e3, r["mean"] * 1e3, r["min"] * 1e3))
+' "$work/prompt.json"
+fi

@@ -1,0 +1,169 @@
+# awsenv shell integration for zsh. In ~/.zshrc, after compinit:
+#     eval "$(awsenv init zsh)"
+# `awsenv assume`/`awsenv unset` then act on this shell, `_awsenv_hook` runs before each
+# prompt (warns, or re-assumes with AWSENV_AUTO=refresh) and keeps $AWSENV_PROMPT current.
+# AWSENV_WARN: seconds, or one number with an s, m or h suffix (default 10m).
+
+export AWSENV_SHELL=zsh
+zmodload zsh/datetime
+
+awsenv() {
+    emulate -L zsh
+    case "${1-}" in
+    assume | unset) ;;
+    *)
+        command awsenv "$@"
+        return
+        ;;
+    esac
+    local arg
+    for arg in "$@"; do
+        case "$arg" in
+        -h | --help)
+            command awsenv "$@"
+            return
+            ;;
+        esac
+    done
+    local code ret
+    code=$(command awsenv "$@" --shell zsh)
+    ret=$?
+    if [ "$ret" -eq 0 ]; then
+        eval "$code"
+    fi
+    return "$ret"
+}
+
+# Seconds from AWSENV_WARN: `600`, `90s`, `10m`, `1h`; 600 when unset or malformed.
+_awsenv_warn_secs() {
+    emulate -L zsh
+    local w=${AWSENV_WARN:-10m} n
+    n=${w%[smh]}
+    case "$n" in
+    '' | *[!0-9]*)
+        _awsenv_secs=600
+        return
+        ;;
+    esac
+    case "$w" in
+    *h) _awsenv_secs=$((10#$n * 3600)) ;;
+    *m) _awsenv_secs=$((10#$n * 60)) ;;
+    *) _awsenv_secs=$((10#$n)) ;;
+    esac
+}
+
+# `42m`, `1h05m`, `30s`, `expired`: the same text as `awsenv prompt`.
+_awsenv_left_text() {
+    emulate -L zsh
+    local left=$1
+    if ((left <= 0)); then
+        _awsenv_text=expired
+    elif ((left >= 3600)); then
+        printf -v _awsenv_text '%dh%02dm' $((left / 3600)) $((left % 3600 / 60))
+    elif ((left >= 60)); then
+        _awsenv_text="$((left / 60))m"
+    else
+        _awsenv_text="${left}s"
+    fi
+}
+
+# One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning.
+_awsenv_refresh() {
+    emulate -L zsh
+    local profile=$AWSENV_PROFILE tmp code ret reason
+    tmp=$(mktemp "${TMPDIR:-/tmp}/awsenv.XXXXXX") || return 1
+    code=$(command awsenv assume "$profile" --no-input --shell zsh </dev/null 2>"$tmp")
+    ret=$?
+    reason=$(<"$tmp")
+    rm -f -- "$tmp"
+    if [ "$ret" -eq 0 ]; then
+        eval "$code"
+        return 0
+    fi
+    reason=${reason%%$'\n'*}
+    printf 'awsenv: could not refresh profile `%s`, keeping the old credentials: %s\n' \
+        "$profile" "${reason#awsenv: }" >&2
+    return 1
+}
+
+_awsenv_hook() {
+    local ret=$?
+    emulate -L zsh
+    if [ -z "${AWSENV_PROFILE-}" ]; then
+        unset AWSENV_PROMPT
+        return "$ret"
+    fi
+    local at=${AWSENV_EXPIRES_AT-} now left key
+    case "$at" in
+    '' | *[!0-9]*)
+        export AWSENV_PROMPT="$AWSENV_PROFILE"
+        return "$ret"
+        ;;
+    esac
+    now=$EPOCHSECONDS
+    left=$((at - now))
+    _awsenv_warn_secs
+    if ((left <= _awsenv_secs)); then
+        key="$AWSENV_PROFILE@$at"
+        case "${AWSENV_AUTO:-warn}" in
+        refresh) _awsenv_hook_refresh "$key" "$left" ;;
+        off) ;;
+        *) _awsenv_hook_warn "$key" "$left" ;;
+        esac
+        at=${AWSENV_EXPIRES_AT-}
+        case "$at" in
+        '' | *[!0-9]*)
+            export AWSENV_PROMPT="${AWSENV_PROFILE-}"
+            return "$ret"
+            ;;
+        esac
+        left=$((at - now))
+    fi
+    _awsenv_left_text "$left"
+    export AWSENV_PROMPT="$AWSENV_PROFILE $_awsenv_text"
+    return "$ret"
+}
+
+# Refresh mode: one attempt per session and stage (soon, expired); warn if it fails.
+_awsenv_hook_refresh() {
+    emulate -L zsh
+    local key=$1 left=$2 stage=soon
+    ((left > 0)) || stage=expired
+    [ "${_awsenv_tried-}" != "$key:$stage" ] || return 0
+    _awsenv_tried="$key:$stage"
+    if _awsenv_refresh; then
+        [ "$AWSENV_PROFILE@${AWSENV_EXPIRES_AT-}" = "$key" ] || return 0
+    else
+        _awsenv_warned_soon=$key
+        ((left > 0)) || _awsenv_warned_expired=$key
+        return 0
+    fi
+    _awsenv_hook_warn "$key" "$left"
+}
+
+# Warn mode: one line when the session enters the window, one when it has expired.
+_awsenv_hook_warn() {
+    emulate -L zsh
+    local key=$1 left=$2
+    if ((left <= 0)); then
+        [ "${_awsenv_warned_expired-}" != "$key" ] || return 0
+        _awsenv_warned_expired=$key
+        _awsenv_warned_soon=$key
+        printf 'awsenv: profile `%s` expired; run `awsenv assume %s` to renew\n' \
+            "$AWSENV_PROFILE" "$AWSENV_PROFILE" >&2
+    elif [ "${_awsenv_warned_soon-}" != "$key" ]; then
+        _awsenv_warned_soon=$key
+        _awsenv_left_text "$left"
+        printf 'awsenv: profile `%s` expires in %s; run `awsenv assume %s` to renew\n' \
+            "$AWSENV_PROFILE" "$_awsenv_text" "$AWSENV_PROFILE" >&2
+    fi
+}
+
+# Before every prompt; add-zsh-hook adds a function once however often this is sourced.
+autoload -Uz add-zsh-hook
+add-zsh-hook precmd _awsenv_hook
+
+# Completions: the binary prints its own registration for the command name `awsenv`.
+if [[ -o interactive ]] && (( $+functions[compdef] )); then
+    source <(COMPLETE=zsh command awsenv)
+fi
