@@ -55,7 +55,10 @@ end
 function _awsenv_refresh
     set -l profile $AWSENV_PROFILE
     set -l tmp (mktemp); or return 1
-    set -l code (command awsenv assume $profile --no-input --shell fish </dev/null 2>$tmp | string collect)
+    # The cache must not hand back the session being replaced: entries inside the warning
+    # window count as stale for this call.
+    set -l window (math (_awsenv_warn_secs) + 60)
+    set -l code (AWSENV_REFRESH_WINDOW=$window command awsenv assume $profile --no-input --shell fish </dev/null 2>$tmp | string collect)
     set -l ret $pipestatus[1]
     set -l reason (head -n 1 $tmp)
     rm -f -- $tmp

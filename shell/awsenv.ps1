@@ -51,9 +51,21 @@ function global:_awsenv_left_text([long]$left) {
 function global:_awsenv_refresh {
     $profileName = $env:AWSENV_PROFILE
     $errors = New-TemporaryFile
-    $code = @() | & $global:_awsenv_exe assume $profileName --no-input --shell powershell 2>$errors |
-        Out-String
-    $ret = $LASTEXITCODE
+    # The cache must not hand back the session being replaced: entries inside the warning
+    # window count as stale for this call.
+    $window = $env:AWSENV_REFRESH_WINDOW
+    $env:AWSENV_REFRESH_WINDOW = [string]((_awsenv_warn_secs) + 60)
+    try {
+        $code = @() | & $global:_awsenv_exe assume $profileName --no-input --shell powershell 2>$errors |
+            Out-String
+        $ret = $LASTEXITCODE
+    } finally {
+        if ($null -eq $window) {
+            Remove-Item -LiteralPath Env:AWSENV_REFRESH_WINDOW -ErrorAction Ignore
+        } else {
+            $env:AWSENV_REFRESH_WINDOW = $window
+        }
+    }
     $reason = Get-Content -LiteralPath $errors -TotalCount 1
     Remove-Item -LiteralPath $errors -ErrorAction Ignore
     if ($ret -eq 0) {

@@ -72,7 +72,10 @@ _awsenv_refresh() {
     emulate -L zsh
     local profile=$AWSENV_PROFILE tmp code ret reason
     tmp=$(mktemp "${TMPDIR:-/tmp}/awsenv.XXXXXX") || return 1
-    code=$(command awsenv assume "$profile" --no-input --shell zsh </dev/null 2>"$tmp")
+    # The cache must not hand back the session being replaced: entries inside the warning
+    # window count as stale for this call.
+    code=$(AWSENV_REFRESH_WINDOW=$((_awsenv_secs + 60)) command awsenv assume "$profile" \
+        --no-input --shell zsh </dev/null 2>"$tmp")
     ret=$?
     reason=$(<"$tmp")
     rm -f -- "$tmp"

@@ -227,7 +227,11 @@ fn warns_once_entering_the_window_and_once_on_expiry() {
             "{shell:?}: {seen}"
         );
         assert!(seen.contains("run `awsenv assume dev` to renew"), "{seen}");
-        assert!(t.var("AWSENV_PROMPT").starts_with("dev 4m") || t.var("AWSENV_PROMPT") == "dev 5m");
+        let segment = t.var("AWSENV_PROMPT");
+        assert!(
+            segment == "dev 4m" || segment == "dev 5m",
+            "{shell:?}: {segment:?}"
+        );
         let mut seen = String::new();
         seen += &t
             .run(&shell.export("AWSENV_EXPIRES_AT", &shell.now_plus(-5)))

@@ -52,9 +52,7 @@ fn token(endpoint: &str, container: bool) -> Check {
     let outcome = put_token(endpoint);
     let ms = started.elapsed().as_millis();
     match outcome {
-        Ok(200) => {
-            Check::ok(NAME, format!("IMDSv2 token from {endpoint} in {ms} ms"))
-        }
+        Ok(200) => Check::ok(NAME, format!("IMDSv2 token from {endpoint} in {ms} ms")),
         Ok(status) => Check::fail(
             NAME,
             format!(
