@@ -10,6 +10,7 @@ mod error;
 mod profile;
 mod resolve;
 mod shell;
+mod sts;
 
 use clap::{CommandFactory, Parser};
 
