@@ -2,6 +2,7 @@
 //!
 //! Parse, dispatch, exit. The commands live in `src/cmd/`.
 
+mod cache;
 mod cli;
 mod cmd;
 mod duration;
