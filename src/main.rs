@@ -8,6 +8,7 @@ mod cmd;
 mod duration;
 mod env;
 mod error;
+mod mfa;
 mod profile;
 mod resolve;
 mod shell;

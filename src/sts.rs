@@ -5,19 +5,23 @@
 //! current-thread tokio runtime. What STS returns is checked before use, and every failure
 //! becomes one line that says what to do, with no secret in it.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aws_config::provider_config::ProviderConfig;
 use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;
 use aws_sdk_sts::config::retry::RetryConfig;
 use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{
-    BehaviorVersion, ConfigBag, IdentityCache, Intercept, Region, RuntimeComponents,
+    BehaviorVersion, ConfigBag, IdentityCache, Intercept, ProvideCredentials, Region,
+    RuntimeComponents, SharedCredentialsProvider,
 };
-use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::env::{Context, Credentials};
 use crate::error::Error;
+use crate::profile::Kind;
 
 const DEFAULT_REGION: &str = "us-east-1";
 const DEFAULT_TIMEOUT: i64 = 20;
@@ -72,11 +76,28 @@ pub struct AssumeRole<'a> {
     pub mfa: Option<(&'a str, &'a str)>,
 }
 
+/// Where aws-config's own providers find the first credentials of a chain.
+#[derive(Debug, Clone)]
+pub enum Provided<'a> {
+    /// `credential_source = Ec2InstanceMetadata`.
+    Imds,
+    /// `credential_source = EcsContainer`.
+    Ecs,
+    /// An SSO, `credential_process` or `web_identity_token_file` profile.
+    Profile {
+        name: &'a str,
+        kind: Kind,
+        config_file: &'a Path,
+        credentials_file: &'a Path,
+    },
+}
+
 /// A configured STS client on its own current-thread runtime.
 pub struct Sts {
     client: aws_sdk_sts::Client,
     runtime: tokio::runtime::Runtime,
     endpoint: String,
+    region: Region,
     timeout: i64,
     now: i64,
     date: Arc<Mutex<Option<i64>>>,
@@ -104,7 +125,7 @@ impl Sts {
         let date = Arc::new(Mutex::new(None));
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region))
+            .region(Region::new(region.clone()))
             .identity_cache(IdentityCache::no_cache())
             .timeout_config(timeouts(timeout))
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
@@ -120,10 +141,77 @@ impl Sts {
             client: aws_sdk_sts::Client::from_conf(config.build()),
             runtime,
             endpoint,
+            region: Region::new(region),
             timeout,
             now: ctx.now(),
             date,
         })
+    }
+
+    /// Credentials from aws-config's provider for `what`, within the STS time bound.
+    pub fn provided(&self, what: &Provided<'_>) -> Result<Credentials, Failure> {
+        let config = ProviderConfig::without_region()
+            .with_region(Some(self.region.clone()))
+            .with_timeout_config(timeouts(self.timeout));
+        let provider: SharedCredentialsProvider = match what {
+            Provided::Imds => SharedCredentialsProvider::new(
+                aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                    .configure(&config)
+                    .build(),
+            ),
+            Provided::Ecs => SharedCredentialsProvider::new(
+                aws_config::ecs::EcsCredentialsProvider::builder()
+                    .configure(&config)
+                    .build(),
+            ),
+            Provided::Profile {
+                name,
+                config_file,
+                credentials_file,
+                ..
+            } => {
+                let files = profile_files(config_file, credentials_file);
+                SharedCredentialsProvider::new(
+                    aws_config::profile::ProfileFileCredentialsProvider::builder()
+                        .configure(&config)
+                        .profile_files(files)
+                        .profile_name(*name)
+                        .build(),
+                )
+            }
+        };
+        let bound = Duration::from_secs(self.timeout.unsigned_abs());
+        let got = self
+            .runtime
+            .block_on(async { tokio::time::timeout(bound, provider.provide_credentials()).await });
+        match got {
+            Ok(Ok(creds)) => self.checked_provided(&creds, what),
+            Ok(Err(e)) => Err(provider_failure(what, &DisplayErrorContext(&e).to_string())),
+            Err(_) => Err(provider_failure(
+                what,
+                &format!("no answer within {} s (AWSENV_STS_TIMEOUT)", self.timeout),
+            )),
+        }
+    }
+
+    fn checked_provided(
+        &self,
+        creds: &aws_sdk_sts::config::Credentials,
+        what: &Provided<'_>,
+    ) -> Result<Credentials, Failure> {
+        let expires_at = creds.expiry().map(|t| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+        let ours = Credentials {
+            access_key_id: creds.access_key_id().to_owned(),
+            secret_access_key: creds.secret_access_key().to_owned(),
+            session_token: creds.session_token().map(str::to_owned),
+            expires_at,
+        };
+        validate(&ours, self.now)
+            .map(|()| ours)
+            .map_err(|m| provider_failure(what, &m))
     }
 
     /// `AssumeRole` signed with `creds`; the new credentials, checked.
@@ -206,6 +294,10 @@ impl Sts {
     ) -> Result<Credentials, Failure> {
         let creds = creds.ok_or_else(|| self.malformed())?;
         let expires_at = creds.expiration().secs();
+        // What the SDK makes of a truncated reply: "success", empty fields, a 1970 expiry.
+        if expires_at <= 0 || creds.access_key_id().is_empty() {
+            return Err(self.malformed());
+        }
         let checked = Credentials {
             access_key_id: creds.access_key_id().to_owned(),
             secret_access_key: creds.secret_access_key().to_owned(),
@@ -249,6 +341,45 @@ impl Sts {
             },
         }
     }
+}
+
+/// The files the caller already chose, not the ones the process environment names.
+// aws-config names the type only through this deprecated alias; the crate it points to is
+// not a dependency of ours, and the alias is the same type.
+#[allow(deprecated)]
+fn profile_files(
+    config: &Path,
+    credentials: &Path,
+) -> aws_config::profile::profile_file::ProfileFiles {
+    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+    ProfileFiles::builder()
+        .with_file(ProfileFileKind::Config, config)
+        .with_file(ProfileFileKind::Credentials, credentials)
+        .build()
+}
+
+/// One line for a provider that gave no credentials; SSO ones say how to log in.
+fn provider_failure(what: &Provided<'_>, why: &str) -> Failure {
+    let why = one_line(why);
+    Failure::new(match what {
+        Provided::Imds => format!(
+            "no credentials from the instance metadata service ({why}); check that this runs on EC2 with an instance profile"
+        ),
+        Provided::Ecs => format!(
+            "no credentials from the container credentials endpoint ({why}); check AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+        ),
+        Provided::Profile {
+            name,
+            kind: Kind::Sso,
+            ..
+        } => format!(
+            "no SSO credentials for profile `{name}` ({why}); run `aws sso login --profile {name}`"
+        ),
+        Provided::Profile { name, kind, .. } => format!(
+            "the {} profile `{name}` gave no credentials ({why}); check its settings",
+            kind.name()
+        ),
+    })
 }
 
 /// Credentials STS handed back are usable: keys present, expiry (if any) in the future.
@@ -417,6 +548,59 @@ mod tests {
         assert!(by_code("AccessDenied", "").contains("trust policy"));
         assert!(by_code("SignatureDoesNotMatch", "").contains("clock"));
         assert!(by_code("Weird", "a\nb").ends_with("(Weird: a b)"));
+    }
+
+    /// A one-shot server that answers any request with `reply`; its endpoint.
+    fn answer_once(reply: &'static str) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply.as_bytes());
+        });
+        format!("http://127.0.0.1:{port}")
+    }
+
+    fn stub_ctx(endpoint: &str) -> Context {
+        let vars = [
+            ("AWS_ENDPOINT_URL_STS".to_string(), endpoint.to_string()),
+            ("AWSENV_STS_TIMEOUT".to_string(), "5".to_string()),
+        ];
+        Context::new(vars.into_iter().collect(), 1_700_000_000)
+    }
+
+    #[test]
+    fn server_date_is_read_from_an_error_reply() {
+        let body = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad</Message></Error></ErrorResponse>";
+        let reply: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 403 Forbidden\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let date = server_date(&stub_ctx(&answer_once(reply)), None).unwrap();
+        assert_eq!(date, 1_700_000_000);
+    }
+
+    #[test]
+    fn caller_identity_reads_the_reply() {
+        let body = "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/me</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>";
+        let reply: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let ctx = stub_ctx(&answer_once(reply));
+        let id = caller_identity(&ctx, &creds("AKID", None), Some("eu-west-1")).unwrap();
+        assert_eq!(id.account, "123456789012");
+        assert_eq!(id.arn, "arn:aws:iam::123456789012:user/me");
+        assert_eq!(id.server_date, Some(1_700_000_000));
     }
 
     #[test]
