@@ -17,7 +17,7 @@ use aws_sdk_sts::config::{
     BehaviorVersion, ConfigBag, IdentityCache, Intercept, ProvideCredentials, Region,
     RuntimeComponents, SharedCredentialsProvider,
 };
-use aws_sdk_sts::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 
 use crate::env::{Context, Credentials};
 use crate::error::Error;
@@ -186,7 +186,7 @@ impl Sts {
             .block_on(async { tokio::time::timeout(bound, provider.provide_credentials()).await });
         match got {
             Ok(Ok(creds)) => self.checked_provided(&creds, what),
-            Ok(Err(e)) => Err(provider_failure(what, &DisplayErrorContext(&e).to_string())),
+            Ok(Err(e)) => Err(provider_failure(what, &causes(&e))),
             Err(_) => Err(provider_failure(
                 what,
                 &format!("no answer within {} s (AWSENV_STS_TIMEOUT)", self.timeout),
@@ -352,10 +352,33 @@ fn profile_files(
     credentials: &Path,
 ) -> aws_config::profile::profile_file::ProfileFiles {
     use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
-    ProfileFiles::builder()
-        .with_file(ProfileFileKind::Config, config)
-        .with_file(ProfileFileKind::Credentials, credentials)
-        .build()
+    // A file named here must exist; a missing one is as empty as the default lookup has it.
+    let mut files = ProfileFiles::builder()
+        .include_default_config_file(false)
+        .include_default_credentials_file(false);
+    for (kind, path) in [
+        (ProfileFileKind::Config, config),
+        (ProfileFileKind::Credentials, credentials),
+    ] {
+        if path.exists() {
+            files = files.with_file(kind, path);
+        }
+    }
+    files.build()
+}
+
+/// An error and its sources as one line, each cause once.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// One line for a provider that gave no credentials; SSO ones say how to log in.

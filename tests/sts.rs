@@ -430,3 +430,18 @@ fn hung_endpoint_fails_within_the_bound() {
     assert_eq!(stdout(&out), "false\n");
     assert!(stderr(&out).contains("within 2 s"), "{}", stderr(&out));
 }
+
+#[test]
+fn sso_profile_without_a_login_says_how_to_log_in() {
+    let f = Fixture::new().with_config(
+        "[profile corp]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-west-1\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\n",
+    );
+    let out = assume(&f, &["corp"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "false\n");
+    assert!(
+        stderr(&out).contains("run `aws sso login --profile corp`"),
+        "{}",
+        stderr(&out)
+    );
+}
