@@ -9,9 +9,11 @@ mod doctor;
 mod duration;
 mod env;
 mod error;
+mod mfa;
 mod profile;
 mod resolve;
 mod shell;
+mod sts;
 
 use clap::{CommandFactory, Parser};
 

@@ -1,11 +1,22 @@
 //! From a profile name to credentials: the chain from `profile`, then static keys, the
 //! cache, or STS.
 //!
-//! This is the one entry point `assume`, `exec` and `credential-process` share.
+//! This is the one entry point `assume`, `exec` and `credential-process` share. Every check
+//! of the configuration happens before any request; the cache is consulted before `sts` is
+//! touched, so a cache hit starts no runtime and loads no TLS roots.
 
-use crate::env::{Context, Credentials};
+use crate::cache::{self, Cache, Key};
+use crate::env::{self, Context, Credentials};
 use crate::error::{Error, Result};
-use crate::profile::{Config, Source};
+use crate::mfa;
+use crate::profile::{Chain, Config, RoleHop, Source};
+use crate::sts::{self, AssumeRole, Provided, Sts};
+
+/// Role sessions without a profile or `--duration` setting last this long; so do the
+/// intermediate hops of a chain (AWS caps chained role sessions at an hour anyway).
+const DEFAULT_DURATION: i64 = 3600;
+/// How long a cached MFA session (GetSessionToken) lasts.
+const MFA_SESSION: i64 = 43_200;
 
 /// What the caller asked for.
 #[derive(Debug, Clone, Default)]
@@ -31,25 +42,375 @@ pub struct Resolved {
 
 /// Resolve `request.profile` to credentials.
 pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Resolved> {
-    let _ = ctx;
     let chain = config.chain(&request.profile)?;
     let region = request.region.clone().or(chain.region.clone());
-    match (&chain.source, chain.roles.is_empty()) {
-        (Source::Static { keys, .. }, true) => Ok(Resolved {
-            credentials: Credentials {
+    let credentials = match (&chain.source, chain.roles.is_empty()) {
+        (Source::Static { keys, .. }, true) => Credentials {
+            access_key_id: keys.access_key_id.clone(),
+            secret_access_key: keys.secret_access_key.clone(),
+            session_token: keys.session_token.clone(),
+            expires_at: None,
+        },
+        (_, true) => {
+            let sts = client(ctx, region.as_deref(), &request.profile)?;
+            source_credentials(ctx, &sts, config, &chain, &request.profile)?
+        }
+        (_, false) => {
+            let plan = Plan::check(ctx, &chain, request)?;
+            roles(ctx, config, &chain, &plan, request, region.as_deref())?
+        }
+    };
+    Ok(Resolved {
+        credentials,
+        region,
+    })
+}
+
+/// Everything about a role chain that can be checked without a request.
+struct Plan {
+    duration: i64,
+    session_names: Vec<String>,
+    code: mfa::Code,
+}
+
+impl Plan {
+    fn check(ctx: &Context, chain: &Chain, request: &Request) -> Result<Self> {
+        let target = chain.roles.last().map(|hop| &hop.profile);
+        let configured = chain
+            .roles
+            .last()
+            .and_then(|hop| hop.duration_seconds.as_deref());
+        let duration = match (request.duration, configured) {
+            (Some(secs), _) => secs,
+            (None, Some(text)) => {
+                crate::duration::session_duration(text, target.map_or(&request.profile, |p| p))?
+            }
+            (None, None) => DEFAULT_DURATION,
+        };
+        let session_names = chain
+            .roles
+            .iter()
+            .map(|hop| session_name(ctx, hop, &request.profile))
+            .collect();
+        let code = mfa::Code::new(
+            request.mfa_code.as_deref(),
+            request.no_input,
+            &request.profile,
+        )?;
+        Ok(Self {
+            duration,
+            session_names,
+            code,
+        })
+    }
+}
+
+/// The hop's `role_session_name`, else `awsenv-<user>-<unix time>` in STS's alphabet.
+fn session_name(ctx: &Context, hop: &RoleHop, profile: &str) -> String {
+    if let Some(name) = &hop.session_name {
+        return name.clone();
+    }
+    let who = ctx.var("USER").unwrap_or(profile);
+    let name: String = format!("awsenv-{who}-{}", ctx.now())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    // Keep the time: trim the middle (the user part) when the whole is too long.
+    if name.len() <= 64 {
+        name
+    } else {
+        let tail = format!("-{}", ctx.now());
+        format!("{}{tail}", &name[..64 - tail.len()])
+    }
+}
+
+/// A role chain's credentials, from the cache when it holds them, else hop by hop from STS.
+fn roles(
+    ctx: &Context,
+    config: &Config,
+    chain: &Chain,
+    plan: &Plan,
+    request: &Request,
+    region: Option<&str>,
+) -> Result<Credentials> {
+    let key = Key {
+        profile: request.profile.clone(),
+        role_chain: chain.roles.iter().map(|h| h.role_arn.clone()).collect(),
+        duration: Some(plan.duration),
+        mfa_serial: chain.roles.iter().find_map(|h| h.mfa_serial.clone()),
+        kind: "role",
+    };
+    let store = Cache::open(ctx);
+    cached(ctx, store.as_ref(), &key, request.refresh, || {
+        let sts = client(ctx, region, &request.profile)?;
+        let hops = Hops {
+            ctx,
+            sts: &sts,
+            store: store.as_ref(),
+            chain,
+            code: &plan.code,
+            profile: &request.profile,
+        };
+        let source = source_credentials(ctx, &sts, config, chain, &request.profile)?;
+        hops.assume_all(source, plan)
+    })
+}
+
+/// lock → get (unless `refresh`) → miss: `fetch` → put. A cache that fails to store still
+/// yields the credentials, with one warning.
+fn cached(
+    ctx: &Context,
+    store: Option<&Cache>,
+    key: &Key,
+    refresh: bool,
+    fetch: impl FnOnce() -> Result<Credentials>,
+) -> Result<Credentials> {
+    let Some(store) = store else {
+        return fetch();
+    };
+    let _lock = store
+        .lock(key)
+        .map_err(|e| eprintln!("awsenv: warning: cannot lock the cache ({e}); going on without"))
+        .ok();
+    if !refresh && let Some(hit) = store.get(key, ctx.now(), cache::refresh_window(ctx)) {
+        return Ok(hit);
+    }
+    let fresh = fetch()?;
+    if let Err(e) = store.put(key, &fresh) {
+        eprintln!("awsenv: warning: {e}; the credentials were not cached");
+    }
+    Ok(fresh)
+}
+
+/// The AssumeRole calls of one chain.
+struct Hops<'a> {
+    ctx: &'a Context,
+    sts: &'a Sts,
+    store: Option<&'a Cache>,
+    chain: &'a Chain,
+    code: &'a mfa::Code,
+    profile: &'a str,
+}
+
+impl Hops<'_> {
+    fn assume_all(&self, source: Credentials, plan: &Plan) -> Result<Credentials> {
+        let mut creds = source;
+        let last = self.chain.roles.len().saturating_sub(1);
+        for (i, hop) in self.chain.roles.iter().enumerate() {
+            let duration = if i == last {
+                plan.duration
+            } else {
+                DEFAULT_DURATION
+            };
+            creds = self.assume(i, hop, creds, duration, &plan.session_names[i])?;
+        }
+        Ok(creds)
+    }
+
+    /// One hop. With `mfa_serial`, long-term keys first become a (cached) MFA session;
+    /// temporary ones pass the code to AssumeRole itself.
+    fn assume(
+        &self,
+        i: usize,
+        hop: &RoleHop,
+        creds: Credentials,
+        duration: i64,
+        session_name: &str,
+    ) -> Result<Credentials> {
+        let mut code = None;
+        let creds = match &hop.mfa_serial {
+            Some(serial) if creds.session_token.is_none() => self.mfa_session(serial, &creds)?,
+            Some(serial) => {
+                code = Some(self.code_for(serial)?);
+                creds
+            }
+            None => creds,
+        };
+        let request = AssumeRole {
+            role_arn: &hop.role_arn,
+            session_name,
+            duration,
+            external_id: hop.external_id.as_deref(),
+            mfa: hop.mfa_serial.as_deref().zip(code.as_deref()),
+        };
+        self.sts
+            .assume_role(&creds, &request)
+            .map_err(|f| self.failed(i, hop, f))
+    }
+
+    /// The source's GetSessionToken for `serial`, from the cache when it is still good.
+    fn mfa_session(&self, serial: &str, long_term: &Credentials) -> Result<Credentials> {
+        let key = Key {
+            profile: self.chain.source.profile().to_owned(),
+            role_chain: Vec::new(),
+            duration: Some(MFA_SESSION),
+            mfa_serial: Some(serial.to_owned()),
+            kind: "mfa-session",
+        };
+        let (ctx, sts, profile) = (self.ctx, self.sts, self.profile);
+        // A valid MFA session is reused even with --refresh: refreshing the role must not
+        // need a new code.
+        let code = self.code;
+        cached(ctx, self.store, &key, false, || {
+            let code = code.get(serial, profile)?;
+            sts.session_token(long_term, serial, &code, MFA_SESSION)
+                .map_err(|f| f.for_profile(profile))
+        })
+    }
+
+    fn code_for(&self, serial: &str) -> Result<String> {
+        self.code.get(serial, self.profile)
+    }
+
+    fn failed(&self, i: usize, hop: &RoleHop, failure: sts::Failure) -> Error {
+        let from = if i == 0 {
+            format!("source profile `{}`", self.chain.source.profile())
+        } else {
+            format!("profile `{}`", self.chain.roles[i - 1].profile)
+        };
+        Error::credentials(
+            self.profile,
+            format!(
+                "assuming {} (profile `{}`) with the credentials of {from}: {failure}",
+                hop.role_arn, hop.profile
+            ),
+        )
+    }
+}
+
+fn client(ctx: &Context, region: Option<&str>, profile: &str) -> Result<Sts> {
+    Sts::new(ctx, region).map_err(|f| f.for_profile(profile))
+}
+
+/// The credentials at the root of the chain.
+fn source_credentials(
+    ctx: &Context,
+    sts: &Sts,
+    config: &Config,
+    chain: &Chain,
+    profile: &str,
+) -> Result<Credentials> {
+    let provided = match &chain.source {
+        Source::Static { keys, .. } => {
+            return Ok(Credentials {
                 access_key_id: keys.access_key_id.clone(),
                 secret_access_key: keys.secret_access_key.clone(),
                 session_token: keys.session_token.clone(),
                 expires_at: None,
-            },
-            region,
-        }),
-        _ => Err(Error::usage(
-            &request.profile,
+            });
+        }
+        Source::CredentialSource { source, .. } if source == "Environment" => {
+            return environment(ctx, profile);
+        }
+        Source::CredentialSource { source, .. } if source == "EcsContainer" => Provided::Ecs,
+        Source::CredentialSource { .. } => Provided::Imds,
+        Source::Provider { profile, kind } => Provided::Profile {
+            name: profile,
+            kind: *kind,
+            config_file: config.config_path(),
+            credentials_file: config.credentials_path(),
+        },
+    };
+    sts.provided(&provided).map_err(|f| f.for_profile(profile))
+}
+
+/// `credential_source = Environment`: the `AWS_*` keys, unless awsenv itself exported them
+/// (for another profile, or expired): those must never sign a new request.
+fn environment(ctx: &Context, profile: &str) -> Result<Credentials> {
+    if let Some(exported) = ctx.var(env::PROFILE) {
+        return Err(Error::credentials(
+            profile,
             format!(
-                "{} profiles are not supported by this awsenv yet; use a profile with static keys",
-                config.kind(&request.profile).name()
+                "credential_source = Environment, but the AWS_* keys here are the ones awsenv exported for profile `{exported}`; run `awsenv unset` and export the source keys"
             ),
+        ));
+    }
+    let expires = ctx
+        .var(env::EXPIRES_AT)
+        .and_then(|v| v.parse::<i64>().ok())
+        .or_else(|| {
+            ctx.var(env::CREDENTIAL_EXPIRATION)
+                .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
+                .map(|d| d.timestamp())
+        });
+    if expires.is_some_and(|at| at <= ctx.now()) {
+        return Err(Error::credentials(
+            profile,
+            "credential_source = Environment, but the AWS_* keys in the environment are expired; export fresh ones",
+        ));
+    }
+    match (ctx.var(env::ACCESS_KEY_ID), ctx.var(env::SECRET_ACCESS_KEY)) {
+        (Some(id), Some(secret)) => Ok(Credentials {
+            access_key_id: id.to_owned(),
+            secret_access_key: secret.to_owned(),
+            session_token: ctx.var(env::SESSION_TOKEN).map(str::to_owned),
+            expires_at: expires,
+        }),
+        _ => Err(Error::credentials(
+            profile,
+            "credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set; export them",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(vars: &[(&str, &str)]) -> Context {
+        let vars = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Context::new(vars, 1_700_000_000)
+    }
+
+    fn hop(name: Option<&str>) -> RoleHop {
+        RoleHop {
+            profile: "p".into(),
+            role_arn: "arn:aws:iam::1:role/r".into(),
+            external_id: None,
+            session_name: name.map(str::to_owned),
+            duration_seconds: None,
+            mfa_serial: None,
+        }
+    }
+
+    #[test]
+    fn default_session_names_are_valid_for_sts() {
+        let name = session_name(&ctx(&[("USER", "jo doe/x")]), &hop(None), "p");
+        assert_eq!(name, "awsenv-jo-doe-x-1700000000");
+        let long = "u".repeat(100);
+        let name = session_name(&ctx(&[("USER", &long)]), &hop(None), "p");
+        assert_eq!(name.len(), 64);
+        assert!(name.ends_with("-1700000000"));
+        assert_eq!(
+            session_name(&ctx(&[]), &hop(None), "prod"),
+            "awsenv-prod-1700000000"
+        );
+        assert_eq!(session_name(&ctx(&[]), &hop(Some("mine")), "p"), "mine");
+    }
+
+    #[test]
+    fn environment_source_refuses_awsenv_exports_and_expired_keys() {
+        let keys = [
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        assert!(environment(&ctx(&keys), "p").is_ok());
+        let mut ours = keys.to_vec();
+        ours.push(("AWSENV_PROFILE", "other"));
+        let err = environment(&ctx(&ours), "p").unwrap_err();
+        assert!(err.to_string().contains("`other`"), "{err}");
+        let mut old = keys.to_vec();
+        old.push(("AWS_CREDENTIAL_EXPIRATION", "2001-01-01T00:00:00Z"));
+        assert_eq!(environment(&ctx(&old), "p").unwrap_err().exit_code(), 1);
+        assert!(environment(&ctx(&[]), "p").is_err());
     }
 }

@@ -1,0 +1,636 @@
+//! The only place that talks to STS, and the only place that starts an async runtime.
+//!
+//! `Sts` is one configured client (explicit credentials per call, never the process
+//! environment; bounded connect and whole-call time; retries with backoff on throttling) on a
+//! current-thread tokio runtime. What STS returns is checked before use, and every failure
+//! becomes one line that says what to do, with no secret in it.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::provider_config::ProviderConfig;
+use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_sts::config::retry::RetryConfig;
+use aws_sdk_sts::config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::{
+    BehaviorVersion, ConfigBag, IdentityCache, Intercept, ProvideCredentials, Region,
+    RuntimeComponents, SharedCredentialsProvider,
+};
+use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
+
+use crate::env::{Context, Credentials};
+use crate::error::Error;
+use crate::profile::Kind;
+
+const DEFAULT_REGION: &str = "us-east-1";
+const DEFAULT_TIMEOUT: i64 = 20;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const MAX_ATTEMPTS: u32 = 3;
+
+/// Who a set of credentials belongs to, and STS's clock when it said so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+    /// Unix seconds from the reply's `Date` header.
+    pub server_date: Option<i64>,
+}
+
+/// An STS failure: the error code when STS sent one, and the line a user sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Failure {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    /// As the error a command returns (exit 1), naming `profile`.
+    pub fn for_profile(&self, profile: &str) -> Error {
+        Error::credentials(profile, &self.message)
+    }
+}
+
+/// One AssumeRole request.
+#[derive(Debug, Clone)]
+pub struct AssumeRole<'a> {
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    pub duration: i64,
+    pub external_id: Option<&'a str>,
+    /// MFA serial and code, passed when the caller's credentials are already temporary.
+    pub mfa: Option<(&'a str, &'a str)>,
+}
+
+/// Where aws-config's own providers find the first credentials of a chain.
+#[derive(Debug, Clone)]
+pub enum Provided<'a> {
+    /// `credential_source = Ec2InstanceMetadata`.
+    Imds,
+    /// `credential_source = EcsContainer`.
+    Ecs,
+    /// An SSO, `credential_process` or `web_identity_token_file` profile.
+    Profile {
+        name: &'a str,
+        kind: Kind,
+        config_file: &'a Path,
+        credentials_file: &'a Path,
+    },
+}
+
+/// A configured STS client on its own current-thread runtime.
+pub struct Sts {
+    client: aws_sdk_sts::Client,
+    runtime: tokio::runtime::Runtime,
+    endpoint: String,
+    region: Region,
+    timeout: i64,
+    now: i64,
+    date: Arc<Mutex<Option<i64>>>,
+}
+
+impl Sts {
+    /// A client for `region` (else `AWS_REGION`, `AWS_DEFAULT_REGION`, `us-east-1`) and the
+    /// endpoint from `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else STS's own.
+    pub fn new(ctx: &Context, region: Option<&str>) -> Result<Self, Failure> {
+        let region = region
+            .or_else(|| ctx.var(crate::env::REGION))
+            .or_else(|| ctx.var(crate::env::DEFAULT_REGION))
+            .unwrap_or(DEFAULT_REGION)
+            .to_owned();
+        let custom = ctx
+            .var("AWS_ENDPOINT_URL_STS")
+            .or_else(|| ctx.var("AWS_ENDPOINT_URL"));
+        let endpoint = custom.map_or_else(
+            || format!("https://sts.{region}.amazonaws.com"),
+            str::to_owned,
+        );
+        let timeout = ctx
+            .duration_var("AWSENV_STS_TIMEOUT", DEFAULT_TIMEOUT)
+            .max(1);
+        let date = Arc::new(Mutex::new(None));
+        let mut config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.clone()))
+            .identity_cache(IdentityCache::no_cache())
+            .timeout_config(timeouts(timeout))
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .interceptor(DateReader(Arc::clone(&date)));
+        if let Some(url) = custom {
+            config = config.endpoint_url(url);
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::new(format!("could not start the STS client: {e}")))?;
+        Ok(Self {
+            client: aws_sdk_sts::Client::from_conf(config.build()),
+            runtime,
+            endpoint,
+            region: Region::new(region),
+            timeout,
+            now: ctx.now(),
+            date,
+        })
+    }
+
+    /// Credentials from aws-config's provider for `what`, within the STS time bound.
+    pub fn provided(&self, what: &Provided<'_>) -> Result<Credentials, Failure> {
+        let config = ProviderConfig::without_region()
+            .with_region(Some(self.region.clone()))
+            .with_timeout_config(timeouts(self.timeout));
+        let provider: SharedCredentialsProvider = match what {
+            Provided::Imds => SharedCredentialsProvider::new(
+                aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                    .configure(&config)
+                    .build(),
+            ),
+            Provided::Ecs => SharedCredentialsProvider::new(
+                aws_config::ecs::EcsCredentialsProvider::builder()
+                    .configure(&config)
+                    .build(),
+            ),
+            Provided::Profile {
+                name,
+                config_file,
+                credentials_file,
+                ..
+            } => {
+                let files = profile_files(config_file, credentials_file);
+                SharedCredentialsProvider::new(
+                    aws_config::profile::ProfileFileCredentialsProvider::builder()
+                        .configure(&config)
+                        .profile_files(files)
+                        .profile_name(*name)
+                        .build(),
+                )
+            }
+        };
+        let bound = Duration::from_secs(self.timeout.unsigned_abs());
+        let got = self
+            .runtime
+            .block_on(async { tokio::time::timeout(bound, provider.provide_credentials()).await });
+        match got {
+            Ok(Ok(creds)) => self.checked_provided(&creds, what),
+            Ok(Err(e)) => Err(provider_failure(what, &causes(&e))),
+            Err(_) => Err(provider_failure(
+                what,
+                &format!("no answer within {} s (AWSENV_STS_TIMEOUT)", self.timeout),
+            )),
+        }
+    }
+
+    fn checked_provided(
+        &self,
+        creds: &aws_sdk_sts::config::Credentials,
+        what: &Provided<'_>,
+    ) -> Result<Credentials, Failure> {
+        let expires_at = creds.expiry().map(|t| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+        let ours = Credentials {
+            access_key_id: creds.access_key_id().to_owned(),
+            secret_access_key: creds.secret_access_key().to_owned(),
+            session_token: creds.session_token().map(str::to_owned),
+            expires_at,
+        };
+        validate(&ours, self.now)
+            .map(|()| ours)
+            .map_err(|m| provider_failure(what, &m))
+    }
+
+    /// `AssumeRole` signed with `creds`; the new credentials, checked.
+    pub fn assume_role(
+        &self,
+        creds: &Credentials,
+        request: &AssumeRole<'_>,
+    ) -> Result<Credentials, Failure> {
+        let mut call = self
+            .client
+            .assume_role()
+            .role_arn(request.role_arn)
+            .role_session_name(request.session_name)
+            .duration_seconds(clamp_i32(request.duration))
+            .set_external_id(request.external_id.map(str::to_owned));
+        if let Some((serial, code)) = request.mfa {
+            call = call.serial_number(serial).token_code(code);
+        }
+        let reply = self
+            .runtime
+            .block_on(call.customize().config_override(signed_by(creds)).send())
+            .map_err(|e| self.failure(e))?;
+        self.checked(reply.credentials())
+    }
+
+    /// `GetSessionToken` with an MFA code, signed with long-term `creds`.
+    pub fn session_token(
+        &self,
+        creds: &Credentials,
+        serial: &str,
+        code: &str,
+        duration: i64,
+    ) -> Result<Credentials, Failure> {
+        let call = self
+            .client
+            .get_session_token()
+            .serial_number(serial)
+            .token_code(code)
+            .duration_seconds(clamp_i32(duration));
+        let reply = self
+            .runtime
+            .block_on(call.customize().config_override(signed_by(creds)).send())
+            .map_err(|e| self.failure(e))?;
+        self.checked(reply.credentials())
+    }
+
+    /// `GetCallerIdentity` signed with `creds`.
+    pub fn caller_identity(&self, creds: &Credentials) -> Result<CallerIdentity, Failure> {
+        let call = self.client.get_caller_identity();
+        let reply = self
+            .runtime
+            .block_on(call.customize().config_override(signed_by(creds)).send())
+            .map_err(|e| self.failure(e))?;
+        let account = reply.account().unwrap_or_default().to_owned();
+        if account.is_empty() {
+            return Err(self.malformed());
+        }
+        Ok(CallerIdentity {
+            account,
+            arn: reply.arn().unwrap_or_default().to_owned(),
+            user_id: reply.user_id().unwrap_or_default().to_owned(),
+            server_date: self.server_date(),
+        })
+    }
+
+    /// The `Date` of the last reply STS sent, error replies included.
+    pub fn server_date(&self) -> Option<i64> {
+        *self.date.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Where requests go, as messages show it.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// STS credentials as awsenv's, or an error for empty keys or an expiry in the past.
+    fn checked(
+        &self,
+        creds: Option<&aws_sdk_sts::types::Credentials>,
+    ) -> Result<Credentials, Failure> {
+        let creds = creds.ok_or_else(|| self.malformed())?;
+        let expires_at = creds.expiration().secs();
+        // What the SDK makes of a truncated reply: "success", empty fields, a 1970 expiry.
+        if expires_at <= 0 || creds.access_key_id().is_empty() {
+            return Err(self.malformed());
+        }
+        let checked = Credentials {
+            access_key_id: creds.access_key_id().to_owned(),
+            secret_access_key: creds.secret_access_key().to_owned(),
+            session_token: Some(creds.session_token().to_owned()).filter(|t| !t.is_empty()),
+            expires_at: Some(expires_at),
+        };
+        validate(&checked, self.now)
+            .map(|()| checked)
+            .map_err(|m| Failure::new(format!("STS at {}: {m}", self.endpoint)))
+    }
+
+    fn malformed(&self) -> Failure {
+        Failure::new(format!(
+            "STS at {} sent a reply awsenv could not read; check AWS_ENDPOINT_URL_STS or retry",
+            self.endpoint
+        ))
+    }
+
+    /// One line for any SDK error, by STS error code where there is one.
+    fn failure<E, R>(&self, error: SdkError<E, R>) -> Failure
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        match &error {
+            SdkError::TimeoutError(_) => Failure::new(format!(
+                "could not reach STS at {} within {} s: check the network or AWSENV_STS_TIMEOUT",
+                self.endpoint, self.timeout
+            )),
+            SdkError::DispatchFailure(_) => Failure::new(format!(
+                "could not reach STS at {}: check the network, the endpoint or AWSENV_STS_TIMEOUT",
+                self.endpoint
+            )),
+            SdkError::ResponseError(_) => self.malformed(),
+            _ => match error.code() {
+                Some(code) => Failure {
+                    code: Some(code.to_owned()),
+                    message: by_code(code, error.message().unwrap_or_default()),
+                },
+                None => self.malformed(),
+            },
+        }
+    }
+}
+
+/// The files the caller already chose, not the ones the process environment names.
+// aws-config names the type only through this deprecated alias; the crate it points to is
+// not a dependency of ours, and the alias is the same type.
+#[allow(deprecated)]
+fn profile_files(
+    config: &Path,
+    credentials: &Path,
+) -> aws_config::profile::profile_file::ProfileFiles {
+    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+    // A file named here must exist; a missing one is as empty as the default lookup has it.
+    let mut files = ProfileFiles::builder()
+        .include_default_config_file(false)
+        .include_default_credentials_file(false);
+    for (kind, path) in [
+        (ProfileFileKind::Config, config),
+        (ProfileFileKind::Credentials, credentials),
+    ] {
+        if path.exists() {
+            files = files.with_file(kind, path);
+        }
+    }
+    files.build()
+}
+
+/// An error and its sources as one line, each cause once.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// One line for a provider that gave no credentials; SSO ones say how to log in.
+fn provider_failure(what: &Provided<'_>, why: &str) -> Failure {
+    let why = one_line(why);
+    Failure::new(match what {
+        Provided::Imds => format!(
+            "no credentials from the instance metadata service ({why}); check that this runs on EC2 with an instance profile"
+        ),
+        Provided::Ecs => format!(
+            "no credentials from the container credentials endpoint ({why}); check AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+        ),
+        Provided::Profile {
+            name,
+            kind: Kind::Sso,
+            ..
+        } => format!(
+            "no SSO credentials for profile `{name}` ({why}); run `aws sso login --profile {name}`"
+        ),
+        Provided::Profile { name, kind, .. } => format!(
+            "the {} profile `{name}` gave no credentials ({why}); check its settings",
+            kind.name()
+        ),
+    })
+}
+
+/// Credentials STS handed back are usable: keys present, expiry (if any) in the future.
+pub fn validate(creds: &Credentials, now: i64) -> Result<(), String> {
+    if creds.access_key_id.is_empty() || creds.secret_access_key.is_empty() {
+        return Err("the reply held no keys (malformed?); retry, or check the endpoint".into());
+    }
+    match creds.expires_at {
+        Some(at) if at <= now => Err(format!(
+            "the credentials returned expired at {} (now {}); check the system clock",
+            crate::env::rfc3339(at),
+            crate::env::rfc3339(now)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What a user should do about an STS error code.
+fn by_code(code: &str, message: &str) -> String {
+    let said = one_line(message);
+    let advice = match code {
+        "ExpiredToken" | "ExpiredTokenException" => {
+            "the source profile's keys are expired: refresh or rotate them (or re-login) and retry"
+        }
+        "AccessDenied" | "AccessDeniedException" => {
+            "access denied: the role's trust policy must allow the caller, and the caller needs sts:AssumeRole on the role"
+        }
+        "InvalidClientTokenId" | "UnrecognizedClientException" => {
+            "the source keys are not valid (deleted or mistyped access key?): check or replace them"
+        }
+        "RegionDisabledException" => {
+            "STS is not activated in this region for the account: enable it in IAM account settings or use another --region"
+        }
+        "SignatureDoesNotMatch" => {
+            "the request signature was rejected: check the secret key, and the system clock (STS allows 5 minutes of skew; check NTP)"
+        }
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => {
+            "STS is throttling requests: wait a moment and retry"
+        }
+        "InvalidIdentityToken" | "ExpiredTokenException.WebIdentity" => {
+            "the web identity token was rejected: refresh the token file"
+        }
+        "MultiFactorAuthentication" | "InvalidAuthenticationCode" => {
+            "the MFA code was rejected: use a fresh code from the device"
+        }
+        _ => "STS refused the request",
+    };
+    if said.is_empty() {
+        format!("{advice} ({code})")
+    } else {
+        format!("{advice} ({code}: {said})")
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn clamp_i32(secs: i64) -> i32 {
+    i32::try_from(secs).unwrap_or(i32::MAX)
+}
+
+fn timeouts(secs: i64) -> TimeoutConfig {
+    let total = Duration::from_secs(secs.unsigned_abs());
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(total))
+        .operation_timeout(total)
+        .build()
+}
+
+/// A per-call override that signs with `creds` and nothing else.
+fn signed_by(creds: &Credentials) -> aws_sdk_sts::config::Builder {
+    let sdk = aws_sdk_sts::config::Credentials::new(
+        &creds.access_key_id,
+        &creds.secret_access_key,
+        creds.session_token.clone(),
+        None,
+        "awsenv",
+    );
+    aws_sdk_sts::config::Builder::default().credentials_provider(sdk)
+}
+
+/// Records the `Date` header of every reply, success or error.
+#[derive(Debug)]
+struct DateReader(Arc<Mutex<Option<i64>>>);
+
+impl Intercept for DateReader {
+    fn name(&self) -> &'static str {
+        "awsenv-server-date"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let date = context
+            .response()
+            .headers()
+            .get("date")
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.timestamp());
+        if date.is_some() {
+            *self.0.lock().unwrap_or_else(|p| p.into_inner()) = date;
+        }
+        Ok(())
+    }
+}
+
+/// `GetCallerIdentity` for `creds`, with STS's clock.
+pub fn caller_identity(
+    ctx: &Context,
+    creds: &Credentials,
+    region: Option<&str>,
+) -> Result<CallerIdentity, Error> {
+    let sts = Sts::new(ctx, region).map_err(|f| Error::Credentials(f.message))?;
+    sts.caller_identity(creds)
+        .map_err(|f| Error::Credentials(f.message))
+}
+
+/// STS's clock, in Unix seconds, read from any reply, an error reply included: the request
+/// is signed with keys that do not exist, so it needs no credentials of the user's.
+pub fn server_date(ctx: &Context, region: Option<&str>) -> Result<i64, Error> {
+    let sts = Sts::new(ctx, region).map_err(|f| Error::Credentials(f.message))?;
+    let nobody = Credentials {
+        access_key_id: "AKIAAWSENVCLOCKCHECK".into(),
+        secret_access_key: "awsenv-clock-check".into(),
+        session_token: None,
+        expires_at: None,
+    };
+    let outcome = sts.caller_identity(&nobody);
+    sts.server_date().ok_or_else(|| match outcome {
+        Err(f) => Error::Credentials(f.message),
+        Ok(_) => Error::Credentials(format!(
+            "STS at {} sent no Date header; check AWS_ENDPOINT_URL_STS",
+            sts.endpoint()
+        )),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(akid: &str, expires_at: Option<i64>) -> Credentials {
+        Credentials {
+            access_key_id: akid.into(),
+            secret_access_key: if akid.is_empty() { "" } else { "s" }.into(),
+            session_token: None,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn empty_or_expired_replies_are_refused() {
+        assert!(validate(&creds("", Some(0)), 100).is_err());
+        assert!(validate(&creds("AKID", Some(100)), 100).is_err());
+        assert!(validate(&creds("AKID", Some(101)), 100).is_ok());
+        assert!(validate(&creds("AKID", None), 100).is_ok());
+    }
+
+    #[test]
+    fn codes_map_to_advice() {
+        assert!(by_code("ExpiredToken", "x").starts_with("the source profile's keys are expired"));
+        assert!(by_code("AccessDenied", "").contains("trust policy"));
+        assert!(by_code("SignatureDoesNotMatch", "").contains("clock"));
+        assert!(by_code("Weird", "a\nb").ends_with("(Weird: a b)"));
+    }
+
+    /// A one-shot server that answers any request with `reply`; its endpoint.
+    fn answer_once(reply: &'static str) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply.as_bytes());
+        });
+        format!("http://127.0.0.1:{port}")
+    }
+
+    fn stub_ctx(endpoint: &str) -> Context {
+        let vars = [
+            ("AWS_ENDPOINT_URL_STS".to_string(), endpoint.to_string()),
+            ("AWSENV_STS_TIMEOUT".to_string(), "5".to_string()),
+        ];
+        Context::new(vars.into_iter().collect(), 1_700_000_000)
+    }
+
+    #[test]
+    fn server_date_is_read_from_an_error_reply() {
+        let body = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad</Message></Error></ErrorResponse>";
+        let reply: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 403 Forbidden\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let date = server_date(&stub_ctx(&answer_once(reply)), None).unwrap();
+        assert_eq!(date, 1_700_000_000);
+    }
+
+    #[test]
+    fn caller_identity_reads_the_reply() {
+        let body = "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/me</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>";
+        let reply: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let ctx = stub_ctx(&answer_once(reply));
+        let id = caller_identity(&ctx, &creds("AKID", None), Some("eu-west-1")).unwrap();
+        assert_eq!(id.account, "123456789012");
+        assert_eq!(id.arn, "arn:aws:iam::123456789012:user/me");
+        assert_eq!(id.server_date, Some(1_700_000_000));
+    }
+
+    #[test]
+    fn timeouts_bound_connect_by_the_whole() {
+        let t = timeouts(2);
+        assert_eq!(t.connect_timeout(), Some(Duration::from_secs(2)));
+        assert_eq!(t.operation_timeout(), Some(Duration::from_secs(2)));
+        assert_eq!(timeouts(20).connect_timeout(), Some(CONNECT_TIMEOUT));
+    }
+}

@@ -1,0 +1,362 @@
+//! A stub STS of our own, for what moto cannot do: error codes, throttling, malformed and
+//! expired replies, a skewed `Date` header, an endpoint that accepts and never answers.
+//!
+//! Std only: one HTTP/1.1 server thread on a free loopback port, a thread per connection,
+//! every loop bounded by the stop flag set on drop (and a hard deadline), so it always ends.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Every secret key the stub hands out starts with this, so tests can look for leaks.
+pub const SECRET_MARK: &str = "STUBSECRET";
+
+/// No stub outlives this, even if a test forgets to drop it.
+const LIFETIME: Duration = Duration::from_secs(300);
+
+/// What the stub answers.
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    /// Valid replies with fresh keys (different on every call) that expire in an hour.
+    Ok,
+    /// An STS error reply with this code, message and HTTP status.
+    Error {
+        code: &'static str,
+        message: &'static str,
+        status: u16,
+    },
+    /// `Throttling` (400) for the first n requests, then `Ok`.
+    ThrottleThenOk(usize),
+    /// HTTP 200 with truncated XML.
+    Malformed,
+    /// `Ok`, with a `Date` header this many seconds off the real clock.
+    SkewedDate(i64),
+    /// Accept the connection, read the request, never answer.
+    Hang,
+    /// `Ok`, but the credentials' `Expiration` is an hour in the past.
+    ExpiredCredentials,
+}
+
+impl Behaviour {
+    /// The common error replies, by code.
+    pub fn error(code: &'static str) -> Self {
+        let message = match code {
+            "ExpiredToken" => "The security token included in the request is expired",
+            "AccessDenied" => "User is not authorized to perform: sts:AssumeRole",
+            "InvalidClientTokenId" => "The security token included in the request is invalid.",
+            "RegionDisabledException" => "STS is not activated in this region for account",
+            "SignatureDoesNotMatch" => "Signature expired: is now earlier than (now - 5 min.)",
+            _ => "stub error",
+        };
+        Behaviour::Error {
+            code,
+            message,
+            status: 403,
+        }
+    }
+}
+
+struct Shared {
+    behaviour: Behaviour,
+    delay: Duration,
+    stop: AtomicBool,
+    served: AtomicUsize,
+    requests: Mutex<Vec<HashMap<String, String>>>,
+}
+
+/// A running stub; it stops when dropped.
+pub struct Stub {
+    port: u16,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Stub {
+    pub fn start(behaviour: Behaviour) -> Self {
+        Self::with_delay(behaviour, Duration::ZERO)
+    }
+
+    /// A stub that waits `delay` before each answer, so concurrent calls overlap.
+    pub fn with_delay(behaviour: Behaviour, delay: Duration) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let port = listener.local_addr().expect("local address").port();
+        let shared = Arc::new(Shared {
+            behaviour,
+            delay,
+            stop: AtomicBool::new(false),
+            served: AtomicUsize::new(0),
+            requests: Mutex::new(Vec::new()),
+        });
+        let s = Arc::clone(&shared);
+        let thread = std::thread::spawn(move || accept_loop(&listener, &s));
+        Stub {
+            port,
+            shared,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_STS`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// How many requests with `Action=action` arrived.
+    pub fn count(&self, action: &str) -> usize {
+        self.requests(action).len()
+    }
+
+    /// The form fields of every request with `Action=action`, in arrival order.
+    pub fn requests(&self, action: &str) -> Vec<HashMap<String, String>> {
+        self.shared
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.get("Action").map(String::as_str) == Some(action))
+            .cloned()
+            .collect()
+    }
+
+    /// Every request received, whatever its action.
+    pub fn total(&self) -> usize {
+        self.shared.requests.lock().unwrap().len()
+    }
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn stopping(shared: &Shared, started: Instant) -> bool {
+    shared.stop.load(Ordering::SeqCst) || started.elapsed() > LIFETIME
+}
+
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    while !stopping(shared, started) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let s = Arc::clone(shared);
+                workers.push(std::thread::spawn(move || serve(stream, &s, started)));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+}
+
+/// Answer the one request on a connection (every reply says `Connection: close`).
+fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut writer = stream;
+    let Some(form) = read_request(&mut reader, shared, started) else {
+        return;
+    };
+    shared.requests.lock().unwrap().push(form.clone());
+    let n = shared.served.fetch_add(1, Ordering::SeqCst);
+    if matches!(shared.behaviour, Behaviour::Hang) {
+        while !stopping(shared, started) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        return;
+    }
+    sleep_unless_stopped(shared.delay, shared, started);
+    let reply = respond(&shared.behaviour, &form, n);
+    let _ = writer
+        .write_all(reply.as_bytes())
+        .and_then(|()| writer.flush());
+    let _ = writer.shutdown(std::net::Shutdown::Both);
+}
+
+fn sleep_unless_stopped(delay: Duration, shared: &Shared, started: Instant) {
+    let until = Instant::now() + delay;
+    while Instant::now() < until && !stopping(shared, started) {
+        std::thread::sleep(Duration::from_millis(10).min(until - Instant::now()));
+    }
+}
+
+/// One request's form fields; `None` when the connection closed or the stub is stopping.
+fn read_request(
+    reader: &mut BufReader<TcpStream>,
+    shared: &Shared,
+    started: Instant,
+) -> Option<HashMap<String, String>> {
+    let mut length = 0usize;
+    let mut seen_line = false;
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if stopping(shared, started) {
+                    return None;
+                }
+                if !line.is_empty() {
+                    return None; // a partial line after a timeout: give up on this client
+                }
+                continue;
+            }
+            Err(_) => return None,
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            if seen_line {
+                break;
+            }
+            continue;
+        }
+        seen_line = true;
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0u8; length];
+    let _ = reader
+        .get_mut()
+        .set_read_timeout(Some(Duration::from_secs(5)));
+    reader.read_exact(&mut body).ok()?;
+    let _ = reader
+        .get_mut()
+        .set_read_timeout(Some(Duration::from_millis(200)));
+    Some(parse_form(&String::from_utf8_lossy(&body)))
+}
+
+fn parse_form(body: &str) -> HashMap<String, String> {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The whole HTTP reply for request number `n`.
+fn respond(behaviour: &Behaviour, form: &HashMap<String, String>, n: usize) -> String {
+    let action = form.get("Action").map(String::as_str).unwrap_or("");
+    match behaviour {
+        Behaviour::Ok => http(200, 0, &success(action, n, 3600)),
+        Behaviour::SkewedDate(secs) => http(200, *secs, &success(action, n, 3600)),
+        Behaviour::ExpiredCredentials => http(200, 0, &success(action, n, -3600)),
+        Behaviour::ThrottleThenOk(times) if n < *times => {
+            http(400, 0, &error_xml("Throttling", "Rate exceeded", "Sender"))
+        }
+        Behaviour::ThrottleThenOk(_) => http(200, 0, &success(action, n, 3600)),
+        Behaviour::Malformed => {
+            let full = success(action, n, 3600);
+            http(200, 0, &full[..full.len() / 3])
+        }
+        Behaviour::Error {
+            code,
+            message,
+            status,
+        } => http(*status, 0, &error_xml(code, message, "Sender")),
+        Behaviour::Hang => unreachable!("a hung stub never answers"),
+    }
+}
+
+fn http(status: u16, skew: i64, body: &str) -> String {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        _ => "Error",
+    };
+    let date = chrono::DateTime::from_timestamp(now() + skew, 0)
+        .unwrap_or_default()
+        .format("%a, %d %b %Y %H:%M:%S GMT");
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: {}\r\nDate: {date}\r\nx-amzn-RequestId: stub-request\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn credentials_xml(n: usize, expires_in: i64) -> String {
+    let expiration = chrono::DateTime::from_timestamp(now() + expires_in, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ");
+    let tag = format!("{:06}{:04}", n, now() % 10_000);
+    format!(
+        "<Credentials><AccessKeyId>ASIASTUB{tag}</AccessKeyId><SecretAccessKey>{SECRET_MARK}{tag}abcdefghijklmnopqrstuvwx</SecretAccessKey><SessionToken>STUBTOKEN{tag}FwoGZXIvYXdzEXAMPLE</SessionToken><Expiration>{expiration}</Expiration></Credentials>"
+    )
+}
+
+fn success(action: &str, n: usize, expires_in: i64) -> String {
+    let ns = "https://sts.amazonaws.com/doc/2011-06-15/";
+    let result = match action {
+        "AssumeRole" => format!(
+            "{}<AssumedRoleUser><AssumedRoleId>AROASTUB:awsenv</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/stub/awsenv</Arn></AssumedRoleUser>",
+            credentials_xml(n, expires_in)
+        ),
+        "GetSessionToken" => credentials_xml(n, expires_in),
+        _ => "<Arn>arn:aws:iam::123456789012:user/stub</Arn><UserId>AIDASTUB</UserId><Account>123456789012</Account>".to_owned(),
+    };
+    let action = if action.is_empty() {
+        "GetCallerIdentity"
+    } else {
+        action
+    };
+    format!(
+        "<{action}Response xmlns=\"{ns}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>stub-{n}</RequestId></ResponseMetadata></{action}Response>"
+    )
+}
+
+fn error_xml(code: &str, message: &str, kind: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>stub-error</RequestId></ErrorResponse>"
+    )
+}
