@@ -297,7 +297,6 @@ fn failed_refresh_keeps_the_keys_and_warns_once() {
 }
 
 #[test]
-#[ignore = "role profiles are assumed by the sts branch; run with --ignored once it is merged"]
 fn refresh_against_local_sts_moves_the_expiry_and_changes_the_keys() {
     let moto = common::moto::Moto::start();
     for shell in ALL {
