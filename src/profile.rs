@@ -4,7 +4,6 @@
 //! Pure configuration: nothing here talks to STS or reads the cache. `Chain` says where a
 //! profile's credentials come from; `resolve` and `sts` act on it.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::pin;
@@ -62,6 +61,7 @@ impl std::fmt::Debug for StaticKeys {
 
 /// Where the first credentials of a chain come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // `CredentialSource` is named after the setting it models
 pub enum Source {
     /// `aws_access_key_id` and friends in the profile `profile`.
     Static { profile: String, keys: StaticKeys },
@@ -153,11 +153,6 @@ impl Config {
     /// The raw settings of a profile, or `None`.
     pub fn get(&self, name: &str) -> Option<&Profile> {
         self.set.get_profile(name)
-    }
-
-    /// A profile, or a usage error that suggests the closest names.
-    pub fn profile(&self, name: &str) -> Result<&Profile> {
-        self.get(name).ok_or_else(|| self.unknown(name))
     }
 
     fn unknown(&self, name: &str) -> Error {
@@ -332,17 +327,6 @@ impl Config {
                 region,
             });
         }
-    }
-
-    /// `sso_session`'s section, as a map of its settings.
-    pub fn sso_session_settings(&self, name: &str) -> Option<HashMap<String, String>> {
-        let session = self.set.sso_session(name)?;
-        let keys = ["sso_start_url", "sso_region", "sso_registration_scopes"];
-        Some(
-            keys.iter()
-                .filter_map(|k| session.get(k).map(|v| (k.to_string(), v.to_owned())))
-                .collect(),
-        )
     }
 }
 
@@ -543,8 +527,8 @@ region = us-east-1
     #[test]
     fn unknown_profiles_suggest_close_names() {
         let (_d, c) = config(CHAINS);
-        let err = c.profile("bsae").unwrap_err().to_string();
+        let err = c.chain("bsae").unwrap_err().to_string();
         assert!(err.contains("did you mean `base`"), "{err}");
-        assert_eq!(c.profile("bsae").unwrap_err().exit_code(), 2);
+        assert_eq!(c.chain("bsae").unwrap_err().exit_code(), 2);
     }
 }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use crate::env::Context;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::enum_variant_names)] // `PowerShell` is the shell's own name
 pub enum Shell {
     /// POSIX sh: dash, ksh, busybox.
     Sh,
@@ -192,6 +193,14 @@ pub fn quote_powershell(value: &str) -> String {
 mod tests {
     use super::*;
 
+    const ALL: [Shell; 5] = [
+        Shell::Sh,
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+    ];
+
     #[test]
     fn posix_quoting_escapes_only_single_quotes() {
         assert_eq!(quote_posix("it's"), r"'it'\''s'");
@@ -230,7 +239,7 @@ mod tests {
     #[test]
     fn nul_is_refused_and_nothing_is_rendered() {
         let ops = [Op::set("A", "ok"), Op::set("B", "x\0y")];
-        for shell in Shell::ALL {
+        for shell in ALL {
             assert_eq!(shell.render(&ops), Err(SnippetError::Nul("B".into())));
         }
     }
@@ -293,14 +302,4 @@ mod tests {
         assert_eq!(Shell::detect(None, &ctx(&[])), Shell::Sh);
         assert_eq!(Shell::from_name("pwsh"), Some(Shell::PowerShell));
     }
-}
-
-impl Shell {
-    pub const ALL: [Shell; 5] = [
-        Shell::Sh,
-        Shell::Bash,
-        Shell::Zsh,
-        Shell::Fish,
-        Shell::PowerShell,
-    ];
 }
