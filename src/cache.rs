@@ -329,8 +329,7 @@ mod tests {
     const NOW: i64 = 1_800_000_000;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        Context::new(vars.collect(), NOW)
+        Context::fake(vars, NOW)
     }
 
     fn key() -> Key {

@@ -62,7 +62,14 @@ impl Context {
         Self::new(vars, now)
     }
 
-    /// A context from explicit variables and clock, for tests.
+    /// A context from a list of variables and a clock, for unit tests.
+    #[cfg(test)]
+    pub fn fake(vars: &[(&str, &str)], now: i64) -> Self {
+        let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Self::new(vars.collect(), now)
+    }
+
+    /// A context from explicit variables and clock.
     pub fn new(vars: HashMap<String, String>, now: i64) -> Self {
         let home = vars
             .get("HOME")
@@ -139,11 +146,7 @@ mod tests {
     use super::*;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        let vars = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Context::new(vars, 1_000)
+        Context::fake(vars, 1_000)
     }
 
     #[test]
@@ -264,12 +267,7 @@ mod contract_tests {
     use crate::shell::Op;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        Context::new(
-            vars.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            0,
-        )
+        Context::fake(vars, 0)
     }
 
     fn creds(token: Option<&str>, expires_at: Option<i64>) -> Credentials {

@@ -268,14 +268,7 @@ mod tests {
 
     #[test]
     fn detection_order() {
-        let ctx = |vars: &[(&str, &str)]| {
-            Context::new(
-                vars.iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                0,
-            )
-        };
+        let ctx = |vars: &[(&str, &str)]| Context::fake(vars, 0);
         assert_eq!(
             Shell::detect(Some(Shell::Fish), &ctx(&[("SHELL", "/bin/zsh")])),
             Shell::Fish

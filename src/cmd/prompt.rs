@@ -115,11 +115,7 @@ mod tests {
     const NOW: i64 = 1_800_000_000;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        let vars = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Context::new(vars, NOW)
+        Context::fake(vars, NOW)
     }
 
     fn session(left: i64) -> Context {

@@ -221,11 +221,7 @@ mod tests {
     use super::*;
 
     fn ctx(vars: &[(&str, &str)]) -> Context {
-        let vars = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Context::new(vars, 1_000_000)
+        Context::fake(vars, 1_000_000)
     }
 
     #[test]
