@@ -48,6 +48,7 @@ pub enum Command {
             bash (~/.bashrc):    eval \"$(awsenv init bash)\"\n\
             zsh (~/.zshrc):      eval \"$(awsenv init zsh)\"\n\
             fish (config.fish):  awsenv init fish | source\n\
+            sh (~/.profile):     eval \"$(awsenv init sh)\"   (the wrapper only: sh has no prompt hook)\n\
             PowerShell ($PROFILE): Invoke-Expression (& awsenv init powershell | Out-String)"
     )]
     Init(InitArgs),

@@ -38,6 +38,13 @@ fn bash_script_passes_bash_n_shellcheck_and_shfmt() {
 }
 
 #[test]
+fn sh_script_passes_dash_n_shellcheck_and_shfmt() {
+    check("dash", &["-n", "shell/awsenv.sh"]);
+    check("shellcheck", &["--shell=sh", "shell/awsenv.sh"]);
+    check("shfmt", &["-i", "4", "-d", "shell/awsenv.sh"]);
+}
+
+#[test]
 fn zsh_script_parses() {
     check("zsh", &["-n", "shell/awsenv.zsh"]);
 }
@@ -98,6 +105,7 @@ fn init_output_is_the_shell_directory_verbatim() {
         ("fish", "awsenv.fish"),
         ("powershell", "awsenv.ps1"),
         ("pwsh", "awsenv.ps1"),
+        ("sh", "awsenv.sh"),
     ] {
         let text = std::fs::read_to_string(repo().join("shell").join(file)).unwrap();
         assert_eq!(init(shell), text, "{shell}");
@@ -110,14 +118,27 @@ fn snapshots() {
     insta::assert_snapshot!("init_zsh", init("zsh"));
     insta::assert_snapshot!("init_fish", init("fish"));
     insta::assert_snapshot!("init_powershell", init("powershell"));
+    insta::assert_snapshot!("init_sh", init("sh"));
 }
 
 #[test]
-fn sh_has_no_integration_and_says_what_to_do() {
-    let out = Fixture::new().run(["init", "sh"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("eval"), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
+fn sh_wrapper_assumes_and_unsets_in_dash() {
+    let f = Fixture::new()
+        .with_config("[profile dev]\nregion = eu-west-1\n")
+        .with_credentials("[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\n");
+    let out = f.shell(
+        "dash",
+        "eval \"$(awsenv init sh)\"
+        awsenv assume dev; echo \"assume=$? key=$AWS_ACCESS_KEY_ID shell=$AWSENV_SHELL\"
+        awsenv assume nosuch 2>/dev/null; echo \"failed=$? key=$AWS_ACCESS_KEY_ID\"
+        awsenv unset; echo \"unset=$? key=${AWS_ACCESS_KEY_ID-none}\"",
+    );
+    assert_eq!(
+        stdout(&out),
+        "assume=0 key=AKIDDEV shell=sh\nfailed=2 key=AKIDDEV\nunset=0 key=none\n",
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The hook's AWSENV_PROMPT and `awsenv prompt --no-color`, for one remaining time, as

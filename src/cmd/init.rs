@@ -2,34 +2,32 @@
 //!
 //! The scripts live in `shell/` and are embedded whole; they hold the `awsenv` wrapper
 //! function, the `_awsenv_hook` prompt hook and the completion registration. POSIX sh has
-//! no prompt hook to speak of, so it gets none.
+//! no prompt hook to speak of, so it gets the wrapper alone.
 
 use crate::cli::InitArgs;
 use crate::cmd::write_stdout;
 use crate::env::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::shell::Shell;
 
 const BASH: &str = include_str!("../../shell/awsenv.bash");
 const ZSH: &str = include_str!("../../shell/awsenv.zsh");
 const FISH: &str = include_str!("../../shell/awsenv.fish");
 const POWERSHELL: &str = include_str!("../../shell/awsenv.ps1");
+const SH: &str = include_str!("../../shell/awsenv.sh");
 
 pub fn run(args: &InitArgs, _ctx: &Context) -> Result<()> {
-    write_stdout(script(args.shell)?);
+    write_stdout(script(args.shell));
     Ok(())
 }
 
 /// The integration script for `shell`.
-pub fn script(shell: Shell) -> Result<&'static str> {
+pub fn script(shell: Shell) -> &'static str {
     match shell {
-        Shell::Bash => Ok(BASH),
-        Shell::Zsh => Ok(ZSH),
-        Shell::Fish => Ok(FISH),
-        Shell::PowerShell => Ok(POWERSHELL),
-        Shell::Sh => Err(Error::Usage(
-            "`init` supports bash, zsh, fish and powershell; in sh use `eval \"$(awsenv assume PROFILE)\"`"
-                .into(),
-        )),
+        Shell::Bash => BASH,
+        Shell::Zsh => ZSH,
+        Shell::Fish => FISH,
+        Shell::PowerShell => POWERSHELL,
+        Shell::Sh => SH,
     }
 }
