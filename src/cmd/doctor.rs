@@ -94,13 +94,13 @@ fn sts_checks(
         .and_then(|chain| chain.region);
     let (probe, clock) = Probe::start(ctx, region.as_deref());
     let mut checks = vec![clock];
+    // With no profile named, the keys in the environment are what the SDKs would use.
     let named = args.profile.is_some() || ctx.var(env::AWS_PROFILE).is_some();
-    let identity = match (config, profile) {
-        (_, _) if !named && ctx.var(env::ACCESS_KEY_ID).is_some() => probe.exported_identity(ctx),
-        (Some(config), Some(p)) => probe.profile_identity(config, p),
-        _ => None,
-    };
-    checks.extend(identity);
+    if !named && ctx.var(env::ACCESS_KEY_ID).is_some() {
+        checks.extend(probe.exported_identity(ctx));
+    } else if let (Some(config), Some(p)) = (config, profile) {
+        checks.extend(probe.profile_identity(config, p));
+    }
     if let Some(config) = config {
         checks.extend(
             static_token_profiles(config, profile)
