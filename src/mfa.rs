@@ -9,6 +9,10 @@ use std::io::{BufRead, BufReader, Write};
 
 use crate::error::{Error, Result};
 
+/// What the error says when a code is needed and none may be asked for; `doctor` tells it
+/// from other failures by this.
+pub const NEEDS_CODE: &str = "needs an MFA code";
+
 /// Where the code comes from, asked at most once per run.
 #[derive(Debug)]
 pub struct Code {
@@ -39,7 +43,7 @@ impl Code {
         let code = asked.ok_or_else(|| {
             Error::credentials(
                 profile,
-                "needs an MFA code: pass --mfa-code CODE or run in a terminal",
+                format!("{NEEDS_CODE}: pass --mfa-code CODE or run in a terminal"),
             )
         })?;
         check_shape(&code, profile)?;

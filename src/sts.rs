@@ -27,6 +27,8 @@ const DEFAULT_REGION: &str = "us-east-1";
 const DEFAULT_TIMEOUT: i64 = 20;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const MAX_ATTEMPTS: u32 = 3;
+/// The most a diagnosis waits for STS: a slow STS is itself the finding there.
+const PROBE_TIMEOUT: i64 = 5;
 
 /// Who a set of credentials belongs to, and STS's clock when it said so.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +45,9 @@ pub struct CallerIdentity {
 pub struct Failure {
     pub code: Option<String>,
     pub message: String,
+    /// STS could not be reached (refused, unresolved, no answer in time): no verdict on the
+    /// credentials.
+    pub unreachable: bool,
 }
 
 impl std::fmt::Display for Failure {
@@ -56,6 +61,14 @@ impl Failure {
         Self {
             code: None,
             message: message.into(),
+            unreachable: false,
+        }
+    }
+
+    fn no_answer(message: impl Into<String>) -> Self {
+        Self {
+            unreachable: true,
+            ..Self::new(message)
         }
     }
 
@@ -107,18 +120,18 @@ impl Sts {
     /// A client for `region` (else `AWS_REGION`, `AWS_DEFAULT_REGION`, `us-east-1`) and the
     /// endpoint from `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else STS's own.
     pub fn new(ctx: &Context, region: Option<&str>) -> Result<Self, Failure> {
-        let region = region
-            .or_else(|| ctx.var(crate::env::REGION))
-            .or_else(|| ctx.var(crate::env::DEFAULT_REGION))
-            .unwrap_or(DEFAULT_REGION)
-            .to_owned();
-        let custom = ctx
-            .var("AWS_ENDPOINT_URL_STS")
-            .or_else(|| ctx.var("AWS_ENDPOINT_URL"));
-        let endpoint = custom.map_or_else(
-            || format!("https://sts.{region}.amazonaws.com"),
-            str::to_owned,
-        );
+        Self::build(ctx, region, MAX_ATTEMPTS)
+    }
+
+    /// A client for checks: one attempt, bounded as `bounded` has it.
+    pub fn probe(ctx: &Context, region: Option<&str>) -> Result<Self, Failure> {
+        Self::build(&bounded(ctx), region, 1)
+    }
+
+    fn build(ctx: &Context, region: Option<&str>, attempts: u32) -> Result<Self, Failure> {
+        let region = region_for(ctx, region);
+        let custom = custom_endpoint(ctx);
+        let endpoint = endpoint(ctx, Some(&region));
         let timeout = ctx
             .duration_var("AWSENV_STS_TIMEOUT", DEFAULT_TIMEOUT)
             .max(1);
@@ -128,7 +141,7 @@ impl Sts {
             .region(Region::new(region.clone()))
             .identity_cache(IdentityCache::no_cache())
             .timeout_config(timeouts(timeout))
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
             .interceptor(DateReader(Arc::clone(&date)));
         if let Some(url) = custom {
             config = config.endpoint_url(url);
@@ -323,11 +336,11 @@ impl Sts {
         R: std::fmt::Debug,
     {
         match &error {
-            SdkError::TimeoutError(_) => Failure::new(format!(
+            SdkError::TimeoutError(_) => Failure::no_answer(format!(
                 "could not reach STS at {} within {} s: check the network or AWSENV_STS_TIMEOUT",
                 self.endpoint, self.timeout
             )),
-            SdkError::DispatchFailure(_) => Failure::new(format!(
+            SdkError::DispatchFailure(_) => Failure::no_answer(format!(
                 "could not reach STS at {}: check the network, the endpoint or AWSENV_STS_TIMEOUT",
                 self.endpoint
             )),
@@ -336,6 +349,7 @@ impl Sts {
                 Some(code) => Failure {
                     code: Some(code.to_owned()),
                     message: by_code(code, error.message().unwrap_or_default()),
+                    unreachable: false,
                 },
                 None => self.malformed(),
             },
@@ -513,21 +527,52 @@ impl Intercept for DateReader {
     }
 }
 
-/// `GetCallerIdentity` for `creds`, with STS's clock.
+fn region_for(ctx: &Context, region: Option<&str>) -> String {
+    region
+        .or_else(|| ctx.var(crate::env::REGION))
+        .or_else(|| ctx.var(crate::env::DEFAULT_REGION))
+        .unwrap_or(DEFAULT_REGION)
+        .to_owned()
+}
+
+fn custom_endpoint(ctx: &Context) -> Option<&str> {
+    ctx.var("AWS_ENDPOINT_URL_STS")
+        .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
+}
+
+/// Where requests for `region` go: `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else
+/// STS's own regional endpoint.
+pub fn endpoint(ctx: &Context, region: Option<&str>) -> String {
+    custom_endpoint(ctx).map_or_else(
+        || format!("https://sts.{}.amazonaws.com", region_for(ctx, region)),
+        str::to_owned,
+    )
+}
+
+/// `ctx` with `AWSENV_STS_TIMEOUT` cut to at most 5 s, for checks that must answer fast.
+pub fn bounded(ctx: &Context) -> Context {
+    let secs = ctx
+        .duration_var("AWSENV_STS_TIMEOUT", DEFAULT_TIMEOUT)
+        .clamp(1, PROBE_TIMEOUT);
+    let mut vars = ctx.vars().clone();
+    vars.insert("AWSENV_STS_TIMEOUT".into(), secs.to_string());
+    Context::new(vars, ctx.now())
+}
+
+/// `GetCallerIdentity` for `creds`, with STS's clock: one quick attempt (`Sts::probe`).
 pub fn caller_identity(
     ctx: &Context,
     creds: &Credentials,
     region: Option<&str>,
-) -> Result<CallerIdentity, Error> {
-    let sts = Sts::new(ctx, region).map_err(|f| Error::Credentials(f.message))?;
-    sts.caller_identity(creds)
-        .map_err(|f| Error::Credentials(f.message))
+) -> Result<CallerIdentity, Failure> {
+    Sts::probe(ctx, region)?.caller_identity(creds)
 }
 
 /// STS's clock, in Unix seconds, read from any reply, an error reply included: the request
-/// is signed with keys that do not exist, so it needs no credentials of the user's.
-pub fn server_date(ctx: &Context, region: Option<&str>) -> Result<i64, Error> {
-    let sts = Sts::new(ctx, region).map_err(|f| Error::Credentials(f.message))?;
+/// is signed with keys that do not exist, so it needs no credentials of the user's. One
+/// quick attempt (`Sts::probe`).
+pub fn server_date(ctx: &Context, region: Option<&str>) -> Result<i64, Failure> {
+    let sts = Sts::probe(ctx, region)?;
     let nobody = Credentials {
         access_key_id: "AKIAAWSENVCLOCKCHECK".into(),
         secret_access_key: "awsenv-clock-check".into(),
@@ -536,8 +581,8 @@ pub fn server_date(ctx: &Context, region: Option<&str>) -> Result<i64, Error> {
     };
     let outcome = sts.caller_identity(&nobody);
     sts.server_date().ok_or_else(|| match outcome {
-        Err(f) => Error::Credentials(f.message),
-        Ok(_) => Error::Credentials(format!(
+        Err(f) => f,
+        Ok(_) => Failure::new(format!(
             "STS at {} sent no Date header; check AWS_ENDPOINT_URL_STS",
             sts.endpoint()
         )),

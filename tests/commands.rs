@@ -3,7 +3,29 @@
 
 mod common;
 
+use std::sync::{Mutex, OnceLock};
+
+use common::moto::Moto;
+use common::stub::{Behaviour, SECRET_MARK, Stub};
 use common::{Fixture, stderr, stdout};
+
+static MOTO: OnceLock<Mutex<Option<Moto>>> = OnceLock::new();
+
+/// One moto per test binary, stopped when the binary exits.
+fn moto() -> String {
+    extern "C" fn stop() {
+        if let Some(m) = MOTO.get() {
+            drop(m.lock().unwrap_or_else(|p| p.into_inner()).take());
+        }
+    }
+    let moto = MOTO.get_or_init(|| {
+        let m = Moto::start();
+        // SAFETY: registering a plain extern "C" function has no preconditions.
+        unsafe { libc::atexit(stop) };
+        Mutex::new(Some(m))
+    });
+    moto.lock().unwrap().as_ref().unwrap().endpoint()
+}
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -515,7 +537,7 @@ fn aws_config_uses_awsenv_as_a_credential_process_against_local_sts() {
     use aws_sdk_sts::config::ProvideCredentials;
 
     let f = via_process();
-    let moto = common::moto::Moto::start();
+    let endpoint = moto();
     let files = ProfileFiles::builder()
         .with_file(ProfileFileKind::Config, f.path(".aws/config"))
         .with_file(ProfileFileKind::Credentials, f.path(".aws/credentials"))
@@ -538,7 +560,7 @@ fn aws_config_uses_awsenv_as_a_credential_process_against_local_sts() {
         let config = aws_sdk_sts::Config::builder()
             .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
             .region(aws_sdk_sts::config::Region::new("us-east-1"))
-            .endpoint_url(moto.endpoint())
+            .endpoint_url(endpoint)
             .credentials_provider(provider)
             .build();
         let who = aws_sdk_sts::Client::from_conf(config)
@@ -548,4 +570,83 @@ fn aws_config_uses_awsenv_as_a_credential_process_against_local_sts() {
             .expect("GetCallerIdentity against moto");
         assert!(who.account().is_some_and(|a| !a.is_empty()), "{who:?}");
     });
+}
+
+/// `via_process()` plus `onproc`, a role whose source is the `credential_process` profile.
+fn role_via_process(endpoint: &str) -> Fixture {
+    let f = via_process()
+        .var("AWS_ENDPOINT_URL_STS", endpoint)
+        .var("AWSENV_STS_TIMEOUT", "10");
+    let config = std::fs::read_to_string(f.path(".aws/config")).unwrap();
+    f.write(
+        ".aws/config",
+        &format!(
+            "{config}[profile onproc]\nrole_arn = arn:aws:iam::123456789012:role/onproc\nsource_profile = viaproc\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = src\n"
+        ),
+    );
+    f
+}
+
+#[test]
+fn assume_of_a_role_on_awsenv_as_credential_process_against_moto() {
+    let f = role_via_process(&moto());
+    let out = f.run(["assume", "onproc", "--shell", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("srcsecret"), "{}", stderr(&out));
+    let text = stdout(&out);
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .map(|v| v.trim_matches('\'').to_owned())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    assert!(value("AWS_ACCESS_KEY_ID").starts_with("ASIA"), "{text}");
+    assert_ne!(value("AWS_ACCESS_KEY_ID"), "AKIASRCEXAMPLE0042");
+    assert!(!value("AWS_SESSION_TOKEN").is_empty());
+    assert!(!value("AWS_CREDENTIAL_EXPIRATION").is_empty());
+    assert_eq!(value("AWSENV_PROFILE"), "onproc");
+}
+
+#[test]
+fn credential_process_of_a_role_is_served_from_the_cache() {
+    let stub = Stub::start(Behaviour::Ok);
+    let f = role_via_process(&stub.endpoint());
+    let first = f.run(["credential-process", "r"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(stub.count("AssumeRole"), 1);
+    let second = f.run(["credential-process", "r"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert_eq!(
+        stub.count("AssumeRole"),
+        1,
+        "the second call asked STS again"
+    );
+    assert_eq!(stdout(&first), stdout(&second));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&second)).unwrap();
+    assert_eq!(value["Version"], 1);
+    assert!(
+        value["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ASIASTUB")
+    );
+    assert!(
+        value["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .starts_with(SECRET_MARK)
+    );
+    assert!(
+        value["SessionToken"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert!(
+        value["Expiration"]
+            .as_str()
+            .is_some_and(|e| e.ends_with('Z'))
+    );
+    for out in [&first, &second] {
+        assert!(!stderr(out).contains(SECRET_MARK), "{}", stderr(out));
+    }
 }

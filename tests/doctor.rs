@@ -4,6 +4,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::moto::Moto;
+use common::stub::{Behaviour, SECRET_MARK, Stub};
 use common::{Fixture, stderr, stdout};
 
 const SECRET: &str = "doctorsecretvalue";
@@ -40,7 +42,13 @@ fn doctor(f: &Fixture, args: &[&str]) -> (i32, String) {
     all.extend(args);
     let out = f.run(&all);
     let text = stdout(&out);
-    for secret in [SECRET, TOKEN, "AKIADOCTOREXAMPLE1", "ASIADOCTOREXAMPLE2"] {
+    for secret in [
+        SECRET,
+        TOKEN,
+        "AKIADOCTOREXAMPLE1",
+        "ASIADOCTOREXAMPLE2",
+        SECRET_MARK,
+    ] {
         assert!(
             !text.contains(secret) && !stderr(&out).contains(secret),
             "{secret} printed:\n{text}"
@@ -280,4 +288,189 @@ fn a_proxy_without_no_proxy_for_metadata_warns() {
 fn metadata_is_not_checked_unless_asked_off_ec2() {
     let (_, text) = doctor(&base(), &["dev"]);
     assert!(!text.contains("instance metadata"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------
+// What STS says: the clock, who the keys are, static session tokens
+
+/// `f` with its STS at `endpoint`.
+fn against(f: Fixture, endpoint: &str) -> Fixture {
+    f.var("AWS_ENDPOINT_URL_STS", endpoint)
+        .var("AWSENV_STS_TIMEOUT", "10")
+}
+
+#[test]
+fn a_clock_10_minutes_behind_sts_fails_with_the_skew() {
+    let stub = Stub::start(Behaviour::SkewedDate(600));
+    let (code, text) = doctor(&against(base(), &stub.endpoint()), &["dev"]);
+    assert_eq!(code, 1, "{text}");
+    let (l, fix) = line(&text, "fail", "clock skew");
+    let secs: i64 = l
+        .split("your clock is ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no skew in {l}"));
+    assert!((595..=605).contains(&secs), "{l}");
+    assert!(l.contains("s behind STS"), "{l}");
+    assert!(fix.unwrap().contains("timedatectl set-ntp true"), "{fix:?}");
+    // The profile's keys are fine.
+    line(&text, "ok", "caller identity");
+}
+
+#[test]
+fn a_clock_ahead_of_sts_by_two_minutes_warns_and_exits_0() {
+    let stub = Stub::start(Behaviour::SkewedDate(-120));
+    let (code, text) = doctor(&against(base(), &stub.endpoint()), &["dev"]);
+    assert_eq!(code, 0, "{text}");
+    let (l, _) = line(&text, "warn", "clock skew");
+    assert!(l.contains("s ahead of STS"), "{l}");
+}
+
+#[test]
+fn an_unreachable_sts_warns_without_failing() {
+    // The fixture's endpoint is a loopback port that refuses.
+    let (code, text) = doctor(&base(), &["dev"]);
+    assert_eq!(code, 0, "{text}");
+    let (l, fix) = line(&text, "warn", "clock skew");
+    assert!(
+        l.contains("not measured") && l.contains("127.0.0.1:9"),
+        "{l}"
+    );
+    assert!(fix.unwrap().starts_with("curl -sI"), "{fix:?}");
+    let (l, _) = line(&text, "warn", "caller identity");
+    assert!(l.contains("not checked"), "{l}");
+}
+
+#[test]
+fn an_sts_that_never_answers_is_given_up_on_within_the_bound() {
+    let stub = Stub::start(Behaviour::Hang);
+    let f = against(base(), &stub.endpoint()).var("AWSENV_STS_TIMEOUT", "1");
+    let started = Instant::now();
+    let (code, text) = doctor(&f, &["dev"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 0, "{text}");
+    line(&text, "warn", "clock skew");
+    line(&text, "warn", "caller identity");
+    assert_eq!(stub.total(), 1, "one probe, no second wait");
+}
+
+#[test]
+fn caller_identity_of_static_and_role_profiles_against_moto() {
+    let moto = Moto::start();
+    let f = against(
+        base().with_config(
+            "[profile dev]\nregion = eu-west-1\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = dev\n",
+        ),
+        &moto.endpoint(),
+    );
+    let (code, text) = doctor(&f, &["dev"]);
+    assert_eq!(code, 0, "{text}");
+    let (l, _) = line(&text, "ok", "caller identity");
+    assert!(
+        l.contains("profile `dev` (…PLE1): account ") && l.contains("arn:aws:"),
+        "{l}"
+    );
+    line(&text, "ok", "clock skew");
+    let (code, text) = doctor(&f, &["admin"]);
+    assert_eq!(code, 0, "{text}");
+    let (l, _) = line(&text, "ok", "caller identity");
+    assert!(l.contains("assumed-role/admin/"), "{l}");
+}
+
+#[test]
+fn caller_identity_refused_fails_with_the_mapped_error() {
+    let stub = Stub::start(Behaviour::error("AccessDenied"));
+    let f = against(base(), &stub.endpoint());
+    let (code, text) = doctor(&f, &["dev"]);
+    assert_eq!(code, 1, "{text}");
+    let (l, fix) = line(&text, "fail", "caller identity");
+    assert!(
+        l.contains("profile `dev` (…PLE1)") && l.contains("(AccessDenied"),
+        "{l}"
+    );
+    let credentials = f.path(".aws/credentials").display().to_string();
+    assert_eq!(
+        fix.map(str::to_owned),
+        Some(format!("${{EDITOR:-vi}} +2 {credentials}"))
+    );
+    // The clock is read from the error reply's Date header all the same.
+    line(&text, "ok", "clock skew");
+}
+
+#[test]
+fn exported_keys_are_checked_when_no_profile_is_named() {
+    let stub = Stub::start(Behaviour::error("ExpiredToken"));
+    let (code, text) = doctor(&against(exported(3600), &stub.endpoint()), &[]);
+    assert_eq!(code, 1, "{text}");
+    let (l, fix) = line(&text, "fail", "caller identity");
+    assert!(
+        l.contains("exported keys (AWS_ACCESS_KEY_ID …PLE2)") && l.contains("ExpiredToken"),
+        "{l}"
+    );
+    assert_eq!(fix, Some("awsenv assume dev --refresh"));
+    let signed: Vec<_> = stub.requests("GetCallerIdentity");
+    assert_eq!(signed.len(), 2, "the clock probe, then the exported keys");
+}
+
+#[test]
+fn a_profile_that_needs_mfa_warns_to_assume_it_in_a_terminal() {
+    let stub = Stub::start(Behaviour::Ok);
+    let f = against(
+        base().with_config(
+            "[profile dev]\nregion = eu-west-1\n[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/m\nsource_profile = dev\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n",
+        ),
+        &stub.endpoint(),
+    );
+    let (code, text) = doctor(&f, &["mfa"]);
+    assert_eq!(code, 0, "{text}");
+    let (l, fix) = line(&text, "warn", "caller identity");
+    assert!(l.contains("needs an MFA code"), "{l}");
+    assert_eq!(fix, Some("awsenv assume mfa"));
+    assert_eq!(stub.count("GetSessionToken") + stub.count("AssumeRole"), 0);
+}
+
+#[test]
+fn a_static_session_token_sts_calls_expired_fails_with_file_and_line() {
+    let stub = Stub::start(Behaviour::error("ExpiredToken"));
+    let f = against(
+        base().with_credentials(&format!(
+            "[dev]\naws_access_key_id = AKIADOCTOREXAMPLE1\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        )),
+        &stub.endpoint(),
+    );
+    for args in [&["dev"][..], &[]] {
+        let (code, text) = doctor(&f, args);
+        assert_eq!(code, 1, "{text}");
+        let (l, fix) = line(&text, "fail", "static session token");
+        let place = format!("{}:4", f.path(".aws/credentials").display());
+        assert!(
+            l.contains(&format!(
+                "profile `dev` has a static aws_session_token at {place}"
+            )) && l.contains("STS: ExpiredToken"),
+            "{l}"
+        );
+        assert!(fix.unwrap().contains("+4 "), "{fix:?}");
+    }
+    // `doctor dev` asks once with the profile's keys, for both checks (plus the clock probe).
+    assert_eq!(stub.count("GetCallerIdentity"), 2 + 2);
+}
+
+#[test]
+fn a_static_session_token_sts_still_accepts_warns() {
+    let stub = Stub::start(Behaviour::Ok);
+    let f = against(
+        base().with_credentials(&format!(
+            "[dev]\naws_access_key_id = AKIADOCTOREXAMPLE1\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        )),
+        &stub.endpoint(),
+    );
+    let (code, text) = doctor(&f, &["dev"]);
+    assert_eq!(code, 0, "{text}");
+    let (l, _) = line(&text, "warn", "static session token");
+    assert!(l.contains("STS accepts it for now"), "{l}");
 }

@@ -4,6 +4,7 @@
 
 use crate::cli::DoctorArgs;
 use crate::cmd::status::Snapshot;
+use crate::doctor::online::Probe;
 use crate::doctor::{Check, Level, caches, environment, files, imds};
 use crate::env::{self, Context};
 use crate::error::Result;
@@ -58,8 +59,9 @@ fn all_checks(args: &DoctorArgs, ctx: &Context) -> Vec<Check> {
         on_ec2,
     ));
     if let Some(config) = &config {
-        checks.extend(profile_checks(ctx, config, profile.as_deref()));
+        checks.extend(profile_checks(config, profile.as_deref()));
     }
+    checks.extend(sts_checks(args, ctx, config.as_ref(), profile.as_deref()));
     checks.extend(caches::cli_cache(ctx));
     checks.extend(caches::awsenv_cache(ctx));
     if args.imds || on_ec2 {
@@ -68,33 +70,57 @@ fn all_checks(args: &DoctorArgs, ctx: &Context) -> Vec<Check> {
     checks
 }
 
-/// The chain of the profile (or of every profile), and the static tokens in the files.
-fn profile_checks(ctx: &Context, config: &Config, profile: Option<&str>) -> Vec<Check> {
-    let _ = ctx;
+/// The chain of the profile (or of every profile).
+fn profile_checks(config: &Config, profile: Option<&str>) -> Vec<Check> {
     let all = config.names();
     let targets: Vec<&str> = match profile {
         Some(p) => vec![p],
-        None => all.clone(),
+        None => all,
     };
-    let mut checks = files::chains(config, &targets);
-    let source = profile
-        .and_then(|p| config.chain(p).ok())
-        .map(|chain| chain.source.profile().to_owned());
-    let token_profiles = match (profile, &source) {
-        (Some(_), Some(source)) => files::static_tokens(config, &[source.as_str()]),
-        (Some(_), None) => Vec::new(),
-        (None, _) => files::static_tokens(config, &all),
-    };
-    for name in token_profiles {
-        let place = files::locate(config, name, "aws_session_token");
-        checks.push(Check::warn(
-            "static session token",
-            format!(
-                "profile `{name}` has a static aws_session_token at {}; temporary tokens in the files expire and are not refreshed",
-                place.shown()
-            ),
-            place.edit(),
-        ));
+    files::chains(config, &targets)
+}
+
+/// What STS says: the clock, who the profile's (or the exported) keys are, and whether the
+/// static session tokens in the files still work.
+fn sts_checks(
+    args: &DoctorArgs,
+    ctx: &Context,
+    config: Option<&Config>,
+    profile: Option<&str>,
+) -> Vec<Check> {
+    let region = config
+        .zip(profile)
+        .and_then(|(c, p)| c.chain(p).ok())
+        .and_then(|chain| chain.region);
+    let (probe, clock) = Probe::start(ctx, region.as_deref());
+    let mut checks = vec![clock];
+    // With no profile named, the keys in the environment are what the SDKs would use.
+    let named = args.profile.is_some() || ctx.var(env::AWS_PROFILE).is_some();
+    if !named && ctx.var(env::ACCESS_KEY_ID).is_some() {
+        checks.extend(probe.exported_identity(ctx));
+    } else if let (Some(config), Some(p)) = (config, profile) {
+        checks.extend(probe.profile_identity(config, p));
+    }
+    if let Some(config) = config {
+        checks.extend(
+            static_token_profiles(config, profile)
+                .into_iter()
+                .map(|name| probe.static_token(config, name)),
+        );
     }
     checks
+}
+
+/// The profiles whose static `aws_session_token` to test: the profile's source, or all.
+fn static_token_profiles<'a>(config: &'a Config, profile: Option<&str>) -> Vec<&'a str> {
+    let all = config.names();
+    let candidates: Vec<&str> = match profile.map(|p| config.chain(p)) {
+        Some(Ok(chain)) => all
+            .into_iter()
+            .filter(|name| *name == chain.source.profile())
+            .collect(),
+        Some(Err(_)) => Vec::new(),
+        None => all,
+    };
+    files::static_tokens(config, &candidates)
 }

@@ -8,6 +8,7 @@ pub mod caches;
 pub mod environment;
 pub mod files;
 pub mod imds;
+pub mod online;
 
 use std::fmt;
 
