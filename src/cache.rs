@@ -255,12 +255,6 @@ impl Cache {
         entries
     }
 
-    /// Forget `key`'s entry; a missing one is already forgotten. The `.lock` file stays:
-    /// deleting it while another process waits on it would let two processes in.
-    pub fn remove(&self, key: &Key) {
-        let _ = fs::remove_file(self.path(key));
-    }
-
     fn path(&self, key: &Key) -> PathBuf {
         self.dir.join(key.file_name())
     }
@@ -387,8 +381,6 @@ mod tests {
         assert!(text.contains(&rfc3339(NOW + 3600)) && text.contains("\"prod admin\""));
         cache.put(&key(), &creds(NOW + 7200)).unwrap();
         assert_eq!(cache.get(&key(), NOW, 300), Some(creds(NOW + 7200)));
-        cache.remove(&key());
-        assert_eq!(cache.get(&key(), NOW, 300), None);
     }
 
     #[test]
