@@ -3,29 +3,9 @@
 
 mod common;
 
-use std::sync::{Mutex, OnceLock};
-
-use common::moto::Moto;
+use common::moto::shared;
 use common::stub::{Behaviour, SECRET_MARK, Stub};
 use common::{Fixture, stderr, stdout};
-
-static MOTO: OnceLock<Mutex<Option<Moto>>> = OnceLock::new();
-
-/// One moto per test binary, stopped when the binary exits.
-fn moto() -> String {
-    extern "C" fn stop() {
-        if let Some(m) = MOTO.get() {
-            drop(m.lock().unwrap_or_else(|p| p.into_inner()).take());
-        }
-    }
-    let moto = MOTO.get_or_init(|| {
-        let m = Moto::start();
-        // SAFETY: registering a plain extern "C" function has no preconditions.
-        unsafe { libc::atexit(stop) };
-        Mutex::new(Some(m))
-    });
-    moto.lock().unwrap().as_ref().unwrap().endpoint()
-}
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -537,7 +517,7 @@ fn aws_config_uses_awsenv_as_a_credential_process_against_local_sts() {
     use aws_sdk_sts::config::ProvideCredentials;
 
     let f = via_process();
-    let endpoint = moto();
+    let endpoint = shared();
     let files = ProfileFiles::builder()
         .with_file(ProfileFileKind::Config, f.path(".aws/config"))
         .with_file(ProfileFileKind::Credentials, f.path(".aws/credentials"))
@@ -589,7 +569,7 @@ fn role_via_process(endpoint: &str) -> Fixture {
 
 #[test]
 fn assume_of_a_role_on_awsenv_as_credential_process_against_moto() {
-    let f = role_via_process(&moto());
+    let f = role_via_process(&shared());
     let out = f.run(["assume", "onproc", "--shell", "bash"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("srcsecret"), "{}", stderr(&out));

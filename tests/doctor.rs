@@ -4,7 +4,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::moto::Moto;
 use common::stub::{Behaviour, SECRET_MARK, Stub};
 use common::{Fixture, stderr, stdout};
 
@@ -361,12 +360,12 @@ fn an_sts_that_never_answers_is_given_up_on_within_the_bound() {
 
 #[test]
 fn caller_identity_of_static_and_role_profiles_against_moto() {
-    let moto = Moto::start();
+    let moto = common::moto::shared();
     let f = against(
         base().with_config(
             "[profile dev]\nregion = eu-west-1\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = dev\n",
         ),
-        &moto.endpoint(),
+        &moto,
     );
     let (code, text) = doctor(&f, &["dev"]);
     assert_eq!(code, 0, "{text}");

@@ -57,31 +57,12 @@ fn stub_errors_and_throttles() {
 // Fixtures
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::moto::Moto;
+use common::moto::shared;
 use common::{Fixture, stderr, stdout};
 
 const BASE_SECRET: &str = "basesecretKEYdonotleak";
-
-static MOTO: OnceLock<Mutex<Option<Moto>>> = OnceLock::new();
-
-/// One moto per test binary, stopped when the binary exits.
-fn moto() -> String {
-    extern "C" fn stop() {
-        if let Some(m) = MOTO.get() {
-            drop(m.lock().unwrap_or_else(|p| p.into_inner()).take());
-        }
-    }
-    let moto = MOTO.get_or_init(|| {
-        let m = Moto::start();
-        // SAFETY: registering a plain extern "C" function has no preconditions.
-        unsafe { libc::atexit(stop) };
-        Mutex::new(Some(m))
-    });
-    moto.lock().unwrap().as_ref().unwrap().endpoint()
-}
 
 fn config(dir: &std::path::Path) -> String {
     let process = dir.join("process.sh");
@@ -202,7 +183,7 @@ fn entries(f: &Fixture) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn single_role_against_moto() {
-    let f = fixture(&moto());
+    let f = fixture(&shared());
     let vars = ok(&assume(&f, &["role"]));
     assert!(vars["AWS_ACCESS_KEY_ID"].starts_with("ASIA"), "{vars:?}");
     assert!(!vars["AWS_SESSION_TOKEN"].is_empty());
@@ -213,7 +194,7 @@ fn single_role_against_moto() {
 
 #[test]
 fn three_deep_chain_against_moto() {
-    let f = fixture(&moto());
+    let f = fixture(&shared());
     let vars = ok(&assume(&f, &["three"]));
     assert_eq!(vars["AWS_REGION"], "us-west-2");
     assert_eq!(vars["AWSENV_PROFILE"], "three");
@@ -221,14 +202,14 @@ fn three_deep_chain_against_moto() {
 
 #[test]
 fn duration_flag_sets_the_expiry() {
-    let f = fixture(&moto());
+    let f = fixture(&shared());
     let vars = ok(&assume(&f, &["role", "--duration", "7200"]));
     assert!((7000..=7300).contains(&left(&vars)), "{}", left(&vars));
 }
 
 #[test]
 fn region_flag_is_exported() {
-    let f = fixture(&moto());
+    let f = fixture(&shared());
     let vars = ok(&assume(&f, &["role", "--region", "ap-south-1"]));
     assert_eq!(vars["AWS_REGION"], "ap-south-1");
     assert_eq!(vars["AWS_DEFAULT_REGION"], "ap-south-1");
@@ -236,7 +217,7 @@ fn region_flag_is_exported() {
 
 #[test]
 fn environment_source_but_never_awsenv_exports() {
-    let f = fixture(&moto())
+    let f = fixture(&shared())
         .var("AWS_ACCESS_KEY_ID", "AKIDENV")
         .var("AWS_SECRET_ACCESS_KEY", BASE_SECRET);
     ok(&assume(&f, &["env"]));
@@ -244,7 +225,7 @@ fn environment_source_but_never_awsenv_exports() {
     let out = assume(&f, &["env", "--refresh"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("awsenv unset"), "{}", stderr(&out));
-    let f = fixture(&moto())
+    let f = fixture(&shared())
         .var("AWS_ACCESS_KEY_ID", "AKIDENV")
         .var("AWS_SECRET_ACCESS_KEY", BASE_SECRET)
         .var("AWSENV_EXPIRES_AT", "1000");
@@ -255,14 +236,14 @@ fn environment_source_but_never_awsenv_exports() {
 
 #[test]
 fn mfa_code_flag_against_moto() {
-    let f = fixture(&moto());
+    let f = fixture(&shared());
     let vars = ok(&assume(&f, &["mfa", "--mfa-code", "123456"]));
     assert_eq!(vars["AWSENV_PROFILE"], "mfa");
 }
 
 #[test]
 fn credential_process_source_against_moto() {
-    let f = fixture(&moto());
+    let f = fixture(&shared());
     let vars = ok(&assume(&f, &["viaproc"]));
     assert!(!vars["AWS_SESSION_TOKEN"].is_empty());
     let vars = ok(&assume(&f, &["proc"]));

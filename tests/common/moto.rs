@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub struct Moto {
@@ -50,6 +51,24 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+static SHARED: OnceLock<Mutex<Option<Moto>>> = OnceLock::new();
+
+/// The endpoint of one moto per test binary, stopped when the binary exits.
+pub fn shared() -> String {
+    extern "C" fn stop() {
+        if let Some(m) = SHARED.get() {
+            drop(m.lock().unwrap_or_else(|p| p.into_inner()).take());
+        }
+    }
+    let moto = SHARED.get_or_init(|| {
+        let m = Moto::start();
+        // SAFETY: registering a plain extern "C" function has no preconditions.
+        unsafe { libc::atexit(stop) };
+        Mutex::new(Some(m))
+    });
+    moto.lock().unwrap().as_ref().unwrap().endpoint()
 }
 
 /// `$AWSENV_MOTO_SERVER`, else `.venv/bin/moto_server` in the repository.
