@@ -426,3 +426,45 @@ fn sso_profile_without_a_login_says_how_to_log_in() {
         stderr(&out)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The MFA prompt on a real terminal
+
+/// `eval "$(awsenv assume mfa)"` in bash on a pty: the prompt reaches the terminal, the code
+/// typed there is used, stdout carries the exports alone, and the next assume asks nothing.
+#[test]
+fn mfa_prompt_goes_to_the_terminal_never_to_stdout() {
+    let f = fixture(&shared());
+    let out = f.path("stdout");
+    let script = format!(
+        "awsenv assume mfa --shell bash >{out}; echo \"assumed=$?\"; \
+         eval \"$(awsenv assume mfa2)\"; echo \"again=$? profile=$AWSENV_PROFILE\"",
+        out = out.display()
+    );
+    let dir = common::bin().parent().unwrap().display().to_string();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["--norc", "--noprofile", "-c", &script])
+        .env_clear()
+        .envs(&f.vars)
+        .env("PATH", format!("{dir}:{}", f.vars["PATH"]))
+        .env("AWSENV_SHELL", "bash");
+    let mut term = rexpect::session::spawn_command(cmd, Some(15_000)).expect("bash on a pty");
+    term.exp_string("MFA code for arn:aws:iam::123456789012:mfa/me: ")
+        .expect("the prompt on the terminal");
+    term.send_line("123456").unwrap();
+    term.exp_string("assumed=0").expect("assume succeeds");
+    // The MFA session is cached: the second role asks nothing.
+    let (between, _) = term
+        .exp_regex(r"again=0 profile=mfa2")
+        .expect("second assume without a prompt");
+    assert!(!between.contains("MFA code"), "{between}");
+    let exports = std::fs::read_to_string(&out).unwrap();
+    assert!(!exports.contains("MFA"), "{exports}");
+    assert!(
+        exports
+            .lines()
+            .all(|l| l.starts_with("export ") || l.starts_with("unset ")),
+        "{exports}"
+    );
+    assert!(exports.contains("export AWSENV_PROFILE='mfa'"), "{exports}");
+}
