@@ -53,14 +53,35 @@ pub enum Command {
     )]
     Init(InitArgs),
     /// Print the prompt segment: profile and time left, coloured by urgency
+    #[command(
+        long_about = "Print the prompt segment, e.g. `prod 42m`: green above 20 minutes left, \
+            yellow at 20 or less, red at 5 or less, red `expired` after. Prints nothing when \
+            nothing is exported. Reads only the environment, so it is cheap enough for every \
+            prompt; the shell integration also keeps AWSENV_PROMPT set to the plain text."
+    )]
     Prompt(PromptArgs),
     /// Report what is exported now, for whom, and how long it has left
     Status(StatusArgs),
     /// List every profile with its kind, region, role and source
     List(ListArgs),
     /// Run one command with a profile's credentials in its environment
+    #[command(
+        long_about = "Run one command with the variables `assume` would export, in its \
+            environment only (never its arguments), and exit with its status (128+N when \
+            signal N ended it). Variables awsenv exported earlier for another profile are \
+            replaced.\n\nExample: awsenv exec prod -- aws s3 ls"
+    )]
     Exec(ExecArgs),
     /// Diagnose why credentials fail (ExpiredToken and friends)
+    #[command(
+        long_about = "Diagnose why credentials fail. Each check prints ok, warn or fail, the \
+            evidence, and the fix as a command: exported credentials expired or near expiry; \
+            AWS_SECURITY_TOKEN or AWS_PROFILE shadowing the exported keys; environment keys \
+            shadowing a profile or an instance profile; a static aws_session_token that STS \
+            rejects; expired entries in ~/.aws/cli/cache and awsenv's cache; clock skew against \
+            STS; the profile chain; get-caller-identity for the profile; and, with --imds or \
+            on EC2, the instance metadata service.\n\nExits 0 when no check fails, 1 when any does."
+    )]
     Doctor(DoctorArgs),
     /// Print a completion script for SHELL
     Completions(CompletionsArgs),

@@ -103,3 +103,24 @@ fn every_command_has_help() {
         assert!(stdout(&out).contains("Usage: awsenv"), "{cmd}");
     }
 }
+
+/// What users read in `--help`, seen in review whenever it changes.
+#[test]
+fn help_snapshots() {
+    let f = fixture();
+    insta::assert_snapshot!("help", stdout(&f.run(["--help"])));
+    for cmd in [
+        "assume",
+        "unset",
+        "init",
+        "prompt",
+        "status",
+        "list",
+        "exec",
+        "doctor",
+        "completions",
+        "credential-process",
+    ] {
+        insta::assert_snapshot!(format!("help_{cmd}"), stdout(&f.run([cmd, "--help"])));
+    }
+}
