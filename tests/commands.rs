@@ -97,8 +97,9 @@ fn list_json_is_an_array_of_objects() {
     assert_eq!(rows.len(), 6);
     let prod = rows.iter().find(|r| r["profile"] == "prod").unwrap();
     assert_eq!(prod["kind"], "role");
-    assert_eq!(prod["role_arn"], "arn:aws:iam::123456789012:role/admin");
-    assert_eq!(prod["source"], "source_profile=dev");
+    assert_eq!(prod["role"], "arn:aws:iam::123456789012:role/admin");
+    assert_eq!(prod["source"], "dev");
+    assert_eq!(prod["source_setting"], "source_profile");
     assert!(prod["region"].is_null());
 }
 

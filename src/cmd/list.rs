@@ -17,8 +17,20 @@ struct Row<'a> {
     profile: &'a str,
     kind: &'static str,
     region: Option<&'a str>,
-    role_arn: Option<&'a str>,
-    source: Option<String>,
+    /// The role's ARN.
+    role: Option<&'a str>,
+    /// The value of the setting that names the source: a profile, a `credential_source`,
+    /// an SSO session or start URL, a command, a token file.
+    source: Option<&'a str>,
+    /// Which setting that is: `source_profile`, `credential_source`, `sso_session`, …
+    source_setting: Option<&'static str>,
+}
+
+impl Row<'_> {
+    /// `source_profile=dev`, as the table shows it.
+    fn source_label(&self) -> Option<String> {
+        Some(format!("{}={}", self.source_setting?, self.source?))
+    }
 }
 
 pub fn run(args: &ListArgs, ctx: &Context) -> Result<()> {
@@ -45,24 +57,28 @@ pub fn run(args: &ListArgs, ctx: &Context) -> Result<()> {
 fn row<'a>(config: &'a Config, name: &'a str) -> Row<'a> {
     let get = |key: &str| config.get(name).and_then(|p| p.get(key));
     let kind = config.kind(name);
+    let (source_setting, source) = source_settings(kind)
+        .iter()
+        .find_map(|&key| Some((Some(key), Some(get(key)?))))
+        .unwrap_or((None, None));
     Row {
         profile: name,
         kind: kind.name(),
         region: get("region"),
-        role_arn: get("role_arn"),
-        source: source(kind, &get),
+        role: get("role_arn"),
+        source,
+        source_setting,
     }
 }
 
-/// Where a profile's credentials come from, in the words of its own settings.
-fn source<'a>(kind: Kind, get: &dyn Fn(&str) -> Option<&'a str>) -> Option<String> {
-    let labelled = |key: &str| get(key).map(|v| format!("{key}={v}"));
+/// The settings that say where a profile of `kind` gets its credentials, first found wins.
+fn source_settings(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Role => labelled("source_profile").or_else(|| labelled("credential_source")),
-        Kind::Sso => labelled("sso_session").or_else(|| labelled("sso_start_url")),
-        Kind::Process => labelled("credential_process"),
-        Kind::WebIdentity => labelled("web_identity_token_file"),
-        Kind::Static | Kind::None => None,
+        Kind::Role => &["source_profile", "credential_source"],
+        Kind::Sso => &["sso_session", "sso_start_url"],
+        Kind::Process => &["credential_process"],
+        Kind::WebIdentity => &["web_identity_token_file"],
+        Kind::Static | Kind::None => &[],
     }
 }
 
@@ -76,15 +92,17 @@ fn json(rows: &[Row]) -> Result<String> {
 const HEADERS: [&str; 5] = ["PROFILE", "KIND", "REGION", "ROLE", "SOURCE"];
 
 fn table(rows: &[Row]) -> String {
+    let labels: Vec<Option<String>> = rows.iter().map(Row::source_label).collect();
     let cells: Vec<[&str; 5]> = rows
         .iter()
-        .map(|r| {
+        .zip(&labels)
+        .map(|(r, label)| {
             [
                 r.profile,
                 r.kind,
                 r.region.unwrap_or("-"),
-                r.role_arn.unwrap_or("-"),
-                r.source.as_deref().unwrap_or("-"),
+                r.role.unwrap_or("-"),
+                label.as_deref().unwrap_or("-"),
             ]
         })
         .collect();
@@ -116,13 +134,14 @@ fn push_line(text: &mut String, cells: &[&str; 5], widths: &[usize; 5]) {
 mod tests {
     use super::*;
 
-    fn r<'a>(profile: &'a str, kind: &'static str, source: Option<&str>) -> Row<'a> {
+    fn r<'a>(profile: &'a str, kind: &'static str, source: Option<&'a str>) -> Row<'a> {
         Row {
             profile,
             kind,
             region: None,
-            role_arn: None,
-            source: source.map(str::to_owned),
+            role: None,
+            source,
+            source_setting: source.map(|_| "source_profile"),
         }
     }
 
@@ -130,7 +149,7 @@ mod tests {
     fn table_pads_columns_to_the_widest_cell() {
         let text = table(&[
             r("dev", "static", None),
-            r("production", "role", Some("source_profile=dev")),
+            r("production", "role", Some("dev")),
         ]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "PROFILE     KIND    REGION  ROLE  SOURCE");
