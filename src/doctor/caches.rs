@@ -57,7 +57,11 @@ pub fn cli_cache(ctx: &Context) -> Vec<Check> {
     if expired.is_empty() {
         vec![Check::ok(
             NAME,
-            format!("{} entries in {}, none expired", files.len(), dir.display()),
+            format!(
+                "{} in {}, none expired",
+                entries(files.len()),
+                dir.display()
+            ),
         )]
     } else {
         expired
@@ -101,7 +105,7 @@ pub fn awsenv_cache(ctx: &Context) -> Vec<Check> {
     if problems.is_empty() {
         vec![Check::ok(
             NAME,
-            format!("{} entries, none expired", entries.len()),
+            format!("{}, none expired", self::entries(entries.len())),
         )]
     } else {
         problems
@@ -122,4 +126,12 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
 
 fn remove_command(path: &Path) -> String {
     format!("rm {}", shell_words::quote(&path.display().to_string()))
+}
+/// `1 entry`, `3 entries`.
+fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".to_owned()
+    } else {
+        format!("{n} entries")
+    }
 }
