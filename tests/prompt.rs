@@ -53,3 +53,16 @@ fn format_placeholders() {
     ]);
     assert_eq!(stdout(&out), "eu-west-1:prod\n");
 }
+
+/// A profile name is text in bash's prompt, never code: set from PROMPT_COMMAND as the
+/// README shows, `$(…)`, backquotes and backslashes come out as typed.
+#[test]
+fn bash_prompt_shows_a_hostile_profile_name_literally() {
+    let name = r"a$(echo PWNED)`echo X`\$HOME\n";
+    let f = session(7200).var("AWSENV_PROFILE", name);
+    let out = f.shell(
+        "bash",
+        r#"PS1="$(awsenv prompt --shell bash --no-color)\$ "; printf '%s' "${PS1@P}""#,
+    );
+    assert_eq!(stdout(&out), format!("{name} 2h00m$ "), "{}", stderr(&out));
+}

@@ -102,7 +102,12 @@ fn wrap(code: &str, shell: Option<Shell>) -> String {
 /// Text from the environment, made literal for the prompt language it lands in.
 fn escape(text: &str, shell: Option<Shell>) -> String {
     match shell {
-        Some(Shell::Bash) => text.replace('\\', "\\\\"),
+        // bash decodes `\\` to `\`, then expands `$` and backquotes (promptvars), where a
+        // backslash keeps them literal: `$` → `\\$`, `\` → `\\\\`.
+        Some(Shell::Bash) => text
+            .replace('\\', "\\\\\\\\")
+            .replace('$', "\\\\$")
+            .replace('`', "\\\\`"),
         Some(Shell::Zsh) => text.replace('%', "%%"),
         _ => text.to_owned(),
     }
