@@ -631,3 +631,26 @@ fn credential_process_of_a_role_is_served_from_the_cache() {
         assert!(!stderr(out).contains(SECRET_MARK), "{}", stderr(out));
     }
 }
+
+/// `credential_process = awsenv credential-process loop` in profile `loop` itself: one
+/// clear error, and no process left behind.
+#[test]
+fn credential_process_that_calls_itself_fails_at_once() {
+    let bin = common::bin();
+    let f = Fixture::new().with_config(&format!(
+        "[profile loop]\ncredential_process = {} credential-process loop\n\
+         [profile a]\ncredential_process = {0} credential-process b\n\
+         [profile b]\ncredential_process = {0} credential-process a\n",
+        bin.display()
+    ));
+    for profile in ["loop", "a"] {
+        let started = std::time::Instant::now();
+        let out = f.run(["credential-process", profile]);
+        assert_ne!(out.status.code(), Some(0), "{profile}");
+        assert_eq!(stdout(&out), "");
+        assert!(stderr(&out).contains("loops back"), "{}", stderr(&out));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let out = f.run(["assume", profile, "--shell", "sh"]);
+        assert_eq!(stdout(&out), "false\n");
+    }
+}

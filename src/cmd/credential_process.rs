@@ -27,7 +27,15 @@ struct Output<'a> {
     expiration: Option<String>,
 }
 
+/// The profiles whose `credential-process` is running in this process's ancestors, so a
+/// `credential_process` that leads back to itself fails at once instead of forking forever.
+const IN_PROGRESS: &str = "AWSENV_CREDENTIAL_PROCESS";
+
 pub fn run(args: &CredentialProcessArgs, ctx: &Context) -> Result<()> {
+    let chain = guard_loop(&args.profile, ctx)?;
+    // SAFETY: no other thread exists yet (the STS runtime starts later, in `resolve`), and
+    // the variable must reach the `credential_process` children aws-config spawns.
+    unsafe { std::env::set_var(IN_PROGRESS, chain) };
     let request = assume::request(
         args.profile.clone(),
         args.duration.as_deref(),
@@ -40,6 +48,21 @@ pub fn run(args: &CredentialProcessArgs, ctx: &Context) -> Result<()> {
     let resolved = resolve::resolve(ctx, &config, &request)?;
     super::write_stdout(&json(&request.profile, &resolved.credentials)?);
     Ok(())
+}
+
+/// `IN_PROGRESS` with `profile` added, or an error when `profile` is already in it.
+fn guard_loop(profile: &str, ctx: &Context) -> Result<String> {
+    let running: Vec<&str> = ctx.var(IN_PROGRESS).unwrap_or("").split(' ').collect();
+    if running.contains(&profile) {
+        return Err(Error::usage(
+            profile,
+            format!(
+                "credential_process loops back to `awsenv credential-process {profile}` ({} -> {profile}); point it at another profile",
+                running.join(" -> ")
+            ),
+        ));
+    }
+    Ok(format!("{} {profile}", running.join(" ")).trim().to_owned())
 }
 
 fn json(profile: &str, creds: &Credentials) -> Result<String> {
