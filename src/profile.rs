@@ -5,7 +5,7 @@
 //! profile's credentials come from; `resolve` and `sts` act on it.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::task::{Poll, Waker};
 
@@ -119,19 +119,25 @@ impl Config {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
+        let config_path = file_path(ctx, "AWS_CONFIG_FILE", "config");
+        let credentials_path = file_path(ctx, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+        // The SDK's loader reads a file it cannot open as empty; say why instead.
+        for path in [&config_path, &credentials_path] {
+            check_readable(path)?;
+        }
         let env = Env::from_slice(&vars);
         let files = Default::default();
         let set =
             block_on(aws_config::profile::load(&Fs::real(), &env, &files, None)).map_err(|e| {
                 Error::Usage(format!(
                     "malformed AWS config: {}; fix the file",
-                    one_line(&e.to_string())
+                    one_line(&error_chain(&e))
                 ))
             })?;
         Ok(Self {
             set,
-            config_path: file_path(ctx, "AWS_CONFIG_FILE", "config"),
-            credentials_path: file_path(ctx, "AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+            config_path,
+            credentials_path,
         })
     }
 
@@ -380,7 +386,8 @@ fn static_keys(profile: &Profile, wanted: &str) -> Result<StaticKeys> {
     })
 }
 
-fn file_path(ctx: &Context, var: &str, file: &str) -> PathBuf {
+/// `AWS_CONFIG_FILE` (var) or `~/.aws/config` (file), and the like for credentials.
+pub fn file_path(ctx: &Context, var: &str, file: &str) -> PathBuf {
     match ctx.var(var) {
         Some(path) => match (path.strip_prefix("~/"), ctx.home()) {
             (Some(rest), Some(home)) => home.join(rest),
@@ -391,6 +398,38 @@ fn file_path(ctx: &Context, var: &str, file: &str) -> PathBuf {
             |h| h.join(".aws").join(file),
         ),
     }
+}
+
+/// A file that exists must be readable: a missing one is empty, an unreadable one an error.
+fn check_readable(path: &Path) -> Result<()> {
+    let unreadable = |e: std::io::Error| {
+        Error::Usage(format!(
+            "cannot read {}: {e}; make it a readable file, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere",
+            path.display()
+        ))
+    };
+    match std::fs::File::open(path) {
+        Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => {
+            Err(unreadable(std::io::Error::other("it is a directory")))
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(unreadable(e)),
+    }
+}
+
+/// An error and its sources, `outer: inner: innermost`, where the parser says file and line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let said = inner.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        source = inner.source();
+    }
+    text
 }
 
 fn one_line(text: &str) -> String {

@@ -51,7 +51,24 @@ fn malformed_config_exits_2() {
     let out = f.run(["assume", "broken", "--shell", "sh"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(stdout(&out), "false\n");
-    assert!(stderr(&out).contains("malformed"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("malformed") && err.contains("on line 1"),
+        "{err}"
+    );
+    assert!(err.contains(".aws/config"), "{err}");
+}
+
+#[test]
+fn unreadable_config_is_an_error_not_an_empty_file() {
+    let f = fixture();
+    let dir = f.home.path().display().to_string();
+    for args in [vec!["assume", "dev", "--shell", "sh"], vec!["list"]] {
+        let out = f.cmd(&args).env("AWS_CONFIG_FILE", &dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("cannot read") && err.contains(&dir), "{err}");
+    }
 }
 
 #[test]

@@ -44,10 +44,12 @@ fn all_checks(args: &DoctorArgs, ctx: &Context) -> Vec<Check> {
     let config = match Config::load(ctx) {
         Ok(config) => Some(config),
         Err(error) => {
+            // The parser's message names the file; the config file is the usual culprit.
+            let config_file = crate::profile::file_path(ctx, "AWS_CONFIG_FILE", "config");
             checks.push(Check::fail(
                 "config files",
                 error.to_string(),
-                "${EDITOR:-vi} ~/.aws/config",
+                crate::doctor::edit_command(&config_file, None),
             ));
             None
         }
