@@ -18,6 +18,15 @@ pub const PROFILE: &str = "AWSENV_PROFILE";
 pub const EXPIRES_AT: &str = "AWSENV_EXPIRES_AT";
 /// The region awsenv exported, so `unset` removes region variables only when awsenv set them.
 pub const SET_REGION: &str = "AWSENV_REGION";
+/// The user's own `AWS_REGION` and `AWS_DEFAULT_REGION` from before awsenv replaced them,
+/// so `unset` gives them back.
+pub const SAVED_REGION: &str = "AWSENV_SAVED_REGION";
+pub const SAVED_DEFAULT_REGION: &str = "AWSENV_SAVED_DEFAULT_REGION";
+/// Each region variable and where the user's own value waits while awsenv's is exported.
+const REGION_VARS: [(&str, &str); 2] = [
+    (REGION, SAVED_REGION),
+    (DEFAULT_REGION, SAVED_DEFAULT_REGION),
+];
 /// Kept current by the prompt hook.
 pub const PROMPT: &str = "AWSENV_PROMPT";
 
@@ -29,7 +38,7 @@ pub const AWS_DEFAULT_PROFILE: &str = "AWS_DEFAULT_PROFILE";
 pub const SHADOWING: [&str; 3] = [SECURITY_TOKEN, AWS_PROFILE, AWS_DEFAULT_PROFILE];
 
 /// Everything `unset` removes unconditionally (region variables are handled apart).
-pub const MANAGED: [&str; 10] = [
+pub const MANAGED: [&str; 12] = [
     ACCESS_KEY_ID,
     SECRET_ACCESS_KEY,
     SESSION_TOKEN,
@@ -37,6 +46,8 @@ pub const MANAGED: [&str; 10] = [
     PROFILE,
     EXPIRES_AT,
     SET_REGION,
+    SAVED_REGION,
+    SAVED_DEFAULT_REGION,
     SECURITY_TOKEN,
     AWS_PROFILE,
     AWS_DEFAULT_PROFILE,
@@ -225,40 +236,52 @@ pub fn exports(
     }
     match region {
         Some(region) => {
-            ops.push(Op::set(REGION, region));
-            ops.push(Op::set(DEFAULT_REGION, region));
+            for (name, saved) in REGION_VARS {
+                match ctx.var(name) {
+                    // The user's own value (not one awsenv exported) waits to come back.
+                    Some(own) if ctx.var(SET_REGION) != Some(own) => ops.push(Op::set(saved, own)),
+                    _ => {}
+                }
+                ops.push(Op::set(name, region));
+            }
             ops.push(Op::set(SET_REGION, region));
         }
-        // The region of the profile before this one goes with it; a user's own stays.
-        None => ops.extend(region_unsets(ctx)),
+        // The region of the profile before this one goes with it; a user's own comes back.
+        None => {
+            ops.extend(region_restores(ctx));
+            ops.extend([SET_REGION, SAVED_REGION, SAVED_DEFAULT_REGION].map(Op::unset));
+        }
     }
     ops.push(Op::set(PROFILE, profile));
     ops.extend(SHADOWING.iter().map(|name| Op::unset(name)));
     ops
 }
 
-/// The operations `unset` emits: every managed variable, region ones only if awsenv set them.
+/// The operations `unset` emits: every managed variable; region ones only where awsenv set
+/// them, and the user's own value back where awsenv had replaced one.
 pub fn unsets(ctx: &Context) -> Vec<crate::shell::Op> {
     use crate::shell::Op;
-    let mut ops: Vec<Op> = region_unsets(ctx);
+    let mut ops: Vec<Op> = region_restores(ctx);
     ops.extend(MANAGED.iter().map(|name| Op::unset(name)));
     ops.push(Op::unset(PROMPT));
     ops
 }
 
-/// Unsets of `AWS_REGION`/`AWS_DEFAULT_REGION` that still hold the value awsenv exported.
-fn region_unsets(ctx: &Context) -> Vec<crate::shell::Op> {
+/// For `AWS_REGION`/`AWS_DEFAULT_REGION` still holding the value awsenv exported: the user's
+/// saved value back, else an unset. A value the user changed since stays.
+fn region_restores(ctx: &Context) -> Vec<crate::shell::Op> {
     use crate::shell::Op;
     let Some(ours) = ctx.var(SET_REGION) else {
         return Vec::new();
     };
-    let mut ops: Vec<Op> = [REGION, DEFAULT_REGION]
+    REGION_VARS
         .into_iter()
-        .filter(|name| ctx.var(name) == Some(ours))
-        .map(Op::unset)
-        .collect();
-    ops.push(Op::unset(SET_REGION));
-    ops
+        .filter(|(name, _)| ctx.var(name) == Some(ours))
+        .map(|(name, saved)| match ctx.var(saved) {
+            Some(own) => Op::set(name, own),
+            None => Op::unset(name),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -322,5 +345,32 @@ mod contract_tests {
         assert!(unsets(&ours).contains(&Op::unset(DEFAULT_REGION)));
         let changed = ctx(&[(REGION, "us-east-1"), (SET_REGION, "eu-west-1")]);
         assert!(!unsets(&changed).contains(&Op::unset(REGION)));
+    }
+
+    #[test]
+    fn a_region_awsenv_replaced_comes_back_on_unset() {
+        let before = ctx(&[(REGION, "us-west-2")]);
+        let ops = exports(&before, "p", &creds(None, None), Some("eu-west-1"));
+        assert!(ops.contains(&Op::set(SAVED_REGION, "us-west-2")));
+        assert!(
+            !ops.iter()
+                .any(|op| matches!(op, Op::Set(n, _) if n == SAVED_DEFAULT_REGION))
+        );
+        let after = ctx(&[
+            (REGION, "eu-west-1"),
+            (DEFAULT_REGION, "eu-west-1"),
+            (SET_REGION, "eu-west-1"),
+            (SAVED_REGION, "us-west-2"),
+        ]);
+        let ops = unsets(&after);
+        assert!(ops.contains(&Op::set(REGION, "us-west-2")));
+        assert!(ops.contains(&Op::unset(DEFAULT_REGION)));
+        assert!(ops.contains(&Op::unset(SAVED_REGION)));
+        // Assuming the next profile keeps the saved value, not awsenv's own.
+        let ops = exports(&after, "q", &creds(None, None), Some("ap-south-1"));
+        assert!(
+            !ops.iter()
+                .any(|op| matches!(op, Op::Set(n, _) if n == SAVED_REGION))
+        );
     }
 }

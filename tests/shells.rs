@@ -36,7 +36,7 @@ const FISH: Dialect = Dialect {
 const ALL: [Dialect; 4] = [BASH, DASH, ZSH, FISH];
 
 /// Every variable awsenv may set or unset.
-const EVERY: [&str; 13] = [
+const EVERY: [&str; 15] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -46,6 +46,8 @@ const EVERY: [&str; 13] = [
     "AWSENV_PROFILE",
     "AWSENV_EXPIRES_AT",
     "AWSENV_REGION",
+    "AWSENV_SAVED_REGION",
+    "AWSENV_SAVED_DEFAULT_REGION",
     "AWSENV_PROMPT",
     "AWS_SECURITY_TOKEN",
     "AWS_PROFILE",
@@ -347,6 +349,36 @@ fn a_region_the_user_set_survives_assume_and_unset() {
             ],
         );
         want.extend(expect("0", &user));
+        assert_eq!(run(&f, dialect, &script), want, "{}", dialect.shell);
+    }
+}
+
+#[test]
+fn a_region_the_user_set_comes_back_after_a_profile_with_its_own() {
+    let user = [
+        ("AWS_REGION", "us-west-2"),
+        ("AWS_DEFAULT_REGION", "ap-south-1"),
+    ];
+    let mut f = profiles();
+    for (name, value) in user {
+        f.set(name, value);
+    }
+    for dialect in ALL {
+        let script = [
+            dialect.apply("assume withregion"),
+            dialect.report(&["AWS_REGION", "AWS_DEFAULT_REGION"]),
+            dialect.apply("assume withregion"),
+            dialect.apply("unset"),
+            dialect.report(&EVERY),
+        ]
+        .concat();
+        let mut want = vec![
+            "s0".to_owned(),
+            "+eu-west-1".to_owned(),
+            "+eu-west-1".to_owned(),
+        ];
+        want.extend(["s0".to_owned(), "s0".to_owned()]);
+        want.extend(expect("", &user)[1..].iter().cloned());
         assert_eq!(run(&f, dialect, &script), want, "{}", dialect.shell);
     }
 }
