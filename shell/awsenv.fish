@@ -56,9 +56,11 @@ function _awsenv_refresh
     set -l profile $AWSENV_PROFILE
     set -l tmp (mktemp); or return 1
     # The cache must not hand back the session being replaced: entries inside the warning
-    # window count as stale for this call.
+    # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
     set -l window (math (_awsenv_warn_secs) + 60)
-    set -l code (AWSENV_REFRESH_WINDOW=$window command awsenv assume $profile --no-input --shell fish </dev/null 2>$tmp | string collect)
+    set -l timeout 5
+    set -q AWSENV_STS_TIMEOUT[1]; and set timeout $AWSENV_STS_TIMEOUT
+    set -l code (AWSENV_REFRESH_WINDOW=$window AWSENV_STS_TIMEOUT=$timeout command awsenv assume $profile --no-input --shell fish </dev/null 2>$tmp | string collect)
     set -l ret $pipestatus[1]
     set -l reason (head -n 1 $tmp)
     rm -f -- $tmp

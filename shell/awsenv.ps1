@@ -52,9 +52,11 @@ function global:_awsenv_refresh {
     $profileName = $env:AWSENV_PROFILE
     $errors = New-TemporaryFile
     # The cache must not hand back the session being replaced: entries inside the warning
-    # window count as stale for this call.
+    # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
     $window = $env:AWSENV_REFRESH_WINDOW
     $env:AWSENV_REFRESH_WINDOW = [string]((_awsenv_warn_secs) + 60)
+    $timeout = $env:AWSENV_STS_TIMEOUT
+    if (-not $timeout) { $env:AWSENV_STS_TIMEOUT = '5' }
     try {
         $code = @() | & $global:_awsenv_exe assume $profileName --no-input --shell powershell 2>$errors |
             Out-String
@@ -64,6 +66,9 @@ function global:_awsenv_refresh {
             Remove-Item -LiteralPath Env:AWSENV_REFRESH_WINDOW -ErrorAction Ignore
         } else {
             $env:AWSENV_REFRESH_WINDOW = $window
+        }
+        if (-not $timeout) {
+            Remove-Item -LiteralPath Env:AWSENV_STS_TIMEOUT -ErrorAction Ignore
         }
     }
     $reason = Get-Content -LiteralPath $errors -TotalCount 1

@@ -73,8 +73,9 @@ _awsenv_refresh() {
     local profile=$AWSENV_PROFILE tmp code ret reason
     tmp=$(mktemp "${TMPDIR:-/tmp}/awsenv.XXXXXX") || return 1
     # The cache must not hand back the session being replaced: entries inside the warning
-    # window count as stale for this call.
-    code=$(AWSENV_REFRESH_WINDOW=$((_awsenv_secs + 60)) command awsenv assume "$profile" \
+    # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
+    code=$(AWSENV_REFRESH_WINDOW=$((_awsenv_secs + 60)) AWSENV_STS_TIMEOUT=${AWSENV_STS_TIMEOUT:-5} \
+        command awsenv assume "$profile" \
         --no-input --shell zsh </dev/null 2>"$tmp")
     ret=$?
     reason=$(<"$tmp")

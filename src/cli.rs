@@ -11,6 +11,8 @@ use crate::shell::Shell;
 #[command(
     name = "awsenv",
     version,
+    // The shell wrapper appends its own `--shell`; the last of a repeated option wins.
+    args_override_self = true,
     about = "Put AWS credentials into the shell you are typing in, and keep them honest",
     long_about = "Put AWS credentials into the shell you are typing in, and keep them honest.\n\n\
         Set up your shell once with `awsenv init SHELL` (see `awsenv init --help`), then \

@@ -10,6 +10,9 @@ pub fn parse(text: &str) -> Result<i64, String> {
     if text.is_empty() {
         return Err("empty duration".into());
     }
+    if text.bytes().all(|b| b.is_ascii_digit()) && text.len() > 15 {
+        return Err(format!("`{text}` is too long a duration"));
+    }
     if let Ok(secs) = text.parse::<i64>() {
         return if secs >= 0 {
             Ok(secs)

@@ -46,7 +46,8 @@ impl Code {
                 format!("{NEEDS_CODE}: pass --mfa-code CODE or run in a terminal"),
             )
         })?;
-        check_shape(&code, profile)?;
+        // A mistyped code at the prompt is an MFA failure (exit 1), not a bad flag.
+        check_shape(&code, profile).map_err(|e| Error::Credentials(e.to_string()))?;
         Ok(self.asked.get_or_init(|| code).clone())
     }
 }

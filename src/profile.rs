@@ -368,11 +368,15 @@ fn static_keys(profile: &Profile, wanted: &str) -> Result<StaticKeys> {
     let access_key_id = profile.get("aws_access_key_id").unwrap_or_default();
     let secret = profile.get("aws_secret_access_key").unwrap_or_default();
     if access_key_id.is_empty() || secret.is_empty() {
+        let whose = if profile.name() == wanted {
+            "it".to_owned()
+        } else {
+            format!("its source `{}`", profile.name())
+        };
         return Err(Error::usage(
             wanted,
             format!(
-                "profile `{}` needs both aws_access_key_id and aws_secret_access_key; add the missing one",
-                profile.name()
+                "{whose} needs both aws_access_key_id and aws_secret_access_key; add the missing one"
             ),
         ));
     }

@@ -141,3 +141,11 @@ fn help_snapshots() {
         insta::assert_snapshot!(format!("help_{cmd}"), stdout(&f.run([cmd, "--help"])));
     }
 }
+
+/// The shell wrapper appends its own `--shell`: a user's earlier one gives way to it.
+#[test]
+fn the_last_shell_flag_wins() {
+    let out = fixture().run(["assume", "dev", "--shell", "fish", "--shell", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("export "), "{}", stdout(&out));
+}
