@@ -141,7 +141,7 @@ fn roles(
 ) -> Result<Credentials> {
     let key = Key {
         profile: request.profile.clone(),
-        role_chain: chain.roles.iter().map(|h| h.role_arn.clone()).collect(),
+        role_chain: chain_identity(ctx, chain),
         duration: Some(plan.duration),
         mfa_serial: chain.roles.iter().find_map(|h| h.mfa_serial.clone()),
         kind: "role",
@@ -160,6 +160,29 @@ fn roles(
         let source = source_credentials(ctx, &sts, config, chain, &request.profile)?;
         hops.assume_all(source, plan)
     })
+}
+
+/// What makes one chain's session differ from another's beyond the role ARNs: the source,
+/// each hop's external id and configured session name, and the STS endpoint. A change to
+/// any of them must not be served the old session.
+fn chain_identity(ctx: &Context, chain: &Chain) -> Vec<String> {
+    let endpoint = ctx
+        .var("AWS_ENDPOINT_URL_STS")
+        .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
+        .unwrap_or("");
+    let mut parts = vec![
+        format!("source={}", chain.source.profile()),
+        format!("endpoint={endpoint}"),
+    ];
+    parts.extend(chain.roles.iter().map(|hop| {
+        format!(
+            "{} external_id={} session={}",
+            hop.role_arn,
+            hop.external_id.as_deref().unwrap_or(""),
+            hop.session_name.as_deref().unwrap_or("")
+        )
+    }));
+    parts
 }
 
 /// lock → get (unless `refresh`) → miss: `fetch` → put. A cache that fails to store still
@@ -391,6 +414,28 @@ mod tests {
             "awsenv-prod-1700000000"
         );
         assert_eq!(session_name(&ctx(&[]), &hop(Some("mine")), "p"), "mine");
+    }
+
+    #[test]
+    fn a_changed_source_external_id_or_endpoint_is_another_session() {
+        let chain = |source: &str, external_id: Option<&str>| Chain {
+            profile: "p".into(),
+            source: Source::CredentialSource {
+                profile: source.into(),
+                source: "Environment".into(),
+            },
+            roles: vec![RoleHop {
+                external_id: external_id.map(str::to_owned),
+                ..hop(None)
+            }],
+            region: None,
+        };
+        let base = chain_identity(&ctx(&[]), &chain("a", None));
+        assert_ne!(base, chain_identity(&ctx(&[]), &chain("b", None)));
+        assert_ne!(base, chain_identity(&ctx(&[]), &chain("a", Some("x"))));
+        let other_sts = ctx(&[("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1")]);
+        assert_ne!(base, chain_identity(&other_sts, &chain("a", None)));
+        assert_eq!(base, chain_identity(&ctx(&[]), &chain("a", None)));
     }
 
     #[test]
