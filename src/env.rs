@@ -110,11 +110,16 @@ impl Context {
         self.home.as_ref()
     }
 
-    /// A duration variable such as `AWSENV_WARN=10m`, or `default` when unset or malformed.
+    /// A duration variable such as `AWSENV_WARN=10m`, or `default` when unset; a malformed
+    /// one is said once on stderr and `default` used.
     pub fn duration_var(&self, name: &str, default: i64) -> i64 {
-        self.var(name)
-            .and_then(|v| crate::duration::parse(v).ok())
-            .unwrap_or(default)
+        let Some(text) = self.var(name) else {
+            return default;
+        };
+        crate::duration::parse(text).unwrap_or_else(|e| {
+            eprintln!("awsenv: warning: {name}: {e}; using {default} s");
+            default
+        })
     }
 }
 
