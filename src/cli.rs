@@ -99,6 +99,13 @@ pub struct AssumeArgs {
     pub profile: Option<String>,
     #[command(flatten)]
     pub shell: ShellArg,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// How to get the session: the options `assume` and `exec` share.
+#[derive(Debug, Args, Default)]
+pub struct SessionArgs {
     /// Session duration: seconds, or like 1h30m (900 s to 12 h)
     #[arg(long, short = 'd', value_name = "D")]
     pub duration: Option<String>,
@@ -174,18 +181,8 @@ pub struct ExecArgs {
     /// Profile whose credentials the command gets
     #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
     pub profile: String,
-    /// Session duration: seconds, or like 1h30m
-    #[arg(long, short = 'd', value_name = "D")]
-    pub duration: Option<String>,
-    /// Region to give the command
-    #[arg(long, short = 'r', value_name = "R")]
-    pub region: Option<String>,
-    /// MFA code, instead of asking on the terminal
-    #[arg(long, value_name = "CODE")]
-    pub mfa_code: Option<String>,
-    /// Skip the cache and ask STS for new credentials
-    #[arg(long)]
-    pub refresh: bool,
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,

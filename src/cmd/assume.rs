@@ -2,7 +2,7 @@
 //!
 //! Every check happens before the snippet is built; the dispatcher writes it whole.
 
-use crate::cli::AssumeArgs;
+use crate::cli::{AssumeArgs, SessionArgs};
 use crate::duration;
 use crate::env::{self, Context};
 use crate::error::{Error, Result};
@@ -11,14 +11,7 @@ use crate::resolve::{self, Request};
 use crate::shell::{Op, Shell};
 
 pub fn run(args: &AssumeArgs, shell: Shell, ctx: &Context) -> Result<String> {
-    let request = request(
-        profile_arg(args.profile.as_deref(), ctx)?,
-        args.duration.as_deref(),
-        args.region.clone(),
-        args.mfa_code.clone(),
-        args.refresh,
-        args.no_input,
-    )?;
+    let request = request(profile_arg(args.profile.as_deref(), ctx)?, &args.session)?;
     let ops = export_ops(ctx, &request)?;
     shell
         .render(&ops)
@@ -27,22 +20,17 @@ pub fn run(args: &AssumeArgs, shell: Shell, ctx: &Context) -> Result<String> {
 
 /// The request `assume`, `exec` and `credential-process` hand to `resolve`, the duration
 /// checked against STS's range before anything is read.
-pub fn request(
-    profile: String,
-    duration: Option<&str>,
-    region: Option<String>,
-    mfa_code: Option<String>,
-    refresh: bool,
-    no_input: bool,
-) -> Result<Request> {
+pub fn request(profile: String, session: &SessionArgs) -> Result<Request> {
     Ok(Request {
-        duration: duration
+        duration: session
+            .duration
+            .as_deref()
             .map(|d| duration::session_duration(d, &profile))
             .transpose()?,
-        region,
-        mfa_code,
-        refresh,
-        no_input,
+        region: session.region.clone(),
+        mfa_code: session.mfa_code.clone(),
+        refresh: session.refresh,
+        no_input: session.no_input,
         profile,
     })
 }

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::cli::CredentialProcessArgs;
+use crate::cli::{CredentialProcessArgs, SessionArgs};
 use crate::env::{self, Context, Credentials};
 use crate::error::{Error, Result};
 use crate::profile::Config;
@@ -36,14 +36,12 @@ pub fn run(args: &CredentialProcessArgs, ctx: &Context) -> Result<()> {
     // SAFETY: no other thread exists yet (the STS runtime starts later, in `resolve`), and
     // the variable must reach the `credential_process` children aws-config spawns.
     unsafe { std::env::set_var(IN_PROGRESS, chain) };
-    let request = assume::request(
-        args.profile.clone(),
-        args.duration.as_deref(),
-        None,
-        None,
-        false,
-        true,
-    )?;
+    let session = SessionArgs {
+        duration: args.duration.clone(),
+        no_input: true,
+        ..SessionArgs::default()
+    };
+    let request = assume::request(args.profile.clone(), &session)?;
     let config = Config::load(ctx)?;
     let resolved = resolve::resolve(ctx, &config, &request)?;
     super::write_stdout(&json(&request.profile, &resolved.credentials)?);

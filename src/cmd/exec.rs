@@ -18,14 +18,7 @@ use crate::shell::Op;
 use super::assume;
 
 pub fn run(args: ExecArgs, ctx: &Context) -> Result<i32> {
-    let request = assume::request(
-        args.profile,
-        args.duration.as_deref(),
-        args.region,
-        args.mfa_code,
-        args.refresh,
-        false,
-    )?;
+    let request = assume::request(args.profile, &args.session)?;
     let mut ops = env::unsets(ctx);
     ops.extend(assume::export_ops(ctx, &request)?);
     Ok(spawn(&request.profile, &args.command, &changes(&ops)))
