@@ -205,6 +205,42 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+impl Credentials {
+    /// The `AWS_*` keys of the environment with their expiry, or `None` without both keys.
+    pub fn from_env(ctx: &Context) -> Option<Self> {
+        Some(Self {
+            access_key_id: ctx.var(ACCESS_KEY_ID)?.to_owned(),
+            secret_access_key: ctx.var(SECRET_ACCESS_KEY)?.to_owned(),
+            session_token: ctx.var(SESSION_TOKEN).map(str::to_owned),
+            expires_at: expiry(ctx).0,
+        })
+    }
+
+    /// Fixed keys with the given token and expiry, for unit tests.
+    #[cfg(test)]
+    pub fn fake(token: Option<&str>, expires_at: Option<i64>) -> Self {
+        Self {
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            session_token: token.map(str::to_owned),
+            expires_at,
+        }
+    }
+}
+
+/// The exported expiry and the variable it was read from: `AWSENV_EXPIRES_AT`, else
+/// `AWS_CREDENTIAL_EXPIRATION`.
+pub fn expiry(ctx: &Context) -> (Option<i64>, Option<&'static str>) {
+    if let Some(at) = ctx.var(EXPIRES_AT).and_then(|v| v.parse().ok()) {
+        return (Some(at), Some(EXPIRES_AT));
+    }
+    let parsed = ctx
+        .var(CREDENTIAL_EXPIRATION)
+        .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.timestamp());
+    (parsed, parsed.map(|_| CREDENTIAL_EXPIRATION))
+}
+
 /// RFC 3339 in UTC with `Z`, as AWS CLI v2 and starship write and read it.
 pub fn rfc3339(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
@@ -299,12 +335,7 @@ mod contract_tests {
     }
 
     fn creds(token: Option<&str>, expires_at: Option<i64>) -> Credentials {
-        Credentials {
-            access_key_id: "AKID".into(),
-            secret_access_key: "secret".into(),
-            session_token: token.map(str::to_owned),
-            expires_at,
-        }
+        Credentials::fake(token, expires_at)
     }
 
     #[test]

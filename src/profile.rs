@@ -59,6 +59,18 @@ impl std::fmt::Debug for StaticKeys {
     }
 }
 
+impl StaticKeys {
+    /// The keys as credentials: long-term, or with a static session token of unknown expiry.
+    pub fn credentials(&self) -> crate::env::Credentials {
+        crate::env::Credentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone(),
+            expires_at: None,
+        }
+    }
+}
+
 /// Where the first credentials of a chain come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(clippy::enum_variant_names)] // `CredentialSource` is named after the setting it models

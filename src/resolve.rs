@@ -45,12 +45,8 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
     let chain = config.chain(&request.profile)?;
     let region = request.region.clone().or(chain.region.clone());
     let credentials = match (&chain.source, chain.roles.is_empty()) {
-        (Source::Static { keys, .. }, true) => Credentials {
-            access_key_id: keys.access_key_id.clone(),
-            secret_access_key: keys.secret_access_key.clone(),
-            session_token: keys.session_token.clone(),
-            expires_at: None,
-        },
+        // Static keys need no STS client: built apart from `source_credentials`.
+        (Source::Static { keys, .. }, true) => keys.credentials(),
         (_, true) => {
             let sts = client(ctx, region.as_deref(), &request.profile)?;
             source_credentials(ctx, &sts, config, &chain, &request.profile)?
@@ -166,10 +162,7 @@ fn roles(
 /// each hop's external id and configured session name, and the STS endpoint. A change to
 /// any of them must not be served the old session.
 fn chain_identity(ctx: &Context, chain: &Chain) -> Vec<String> {
-    let endpoint = ctx
-        .var("AWS_ENDPOINT_URL_STS")
-        .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
-        .unwrap_or("");
+    let endpoint = sts::custom_endpoint(ctx).unwrap_or("");
     let mut parts = vec![
         format!("source={}", chain.source.profile()),
         format!("endpoint={endpoint}"),
@@ -320,14 +313,7 @@ fn source_credentials(
     profile: &str,
 ) -> Result<Credentials> {
     let provided = match &chain.source {
-        Source::Static { keys, .. } => {
-            return Ok(Credentials {
-                access_key_id: keys.access_key_id.clone(),
-                secret_access_key: keys.secret_access_key.clone(),
-                session_token: keys.session_token.clone(),
-                expires_at: None,
-            });
-        }
+        Source::Static { keys, .. } => return Ok(keys.credentials()),
         Source::CredentialSource { source, .. } if source == "Environment" => {
             return environment(ctx, profile);
         }
@@ -354,32 +340,19 @@ fn environment(ctx: &Context, profile: &str) -> Result<Credentials> {
             ),
         ));
     }
-    let expires = ctx
-        .var(env::EXPIRES_AT)
-        .and_then(|v| v.parse::<i64>().ok())
-        .or_else(|| {
-            ctx.var(env::CREDENTIAL_EXPIRATION)
-                .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
-                .map(|d| d.timestamp())
-        });
+    let (expires, _) = env::expiry(ctx);
     if expires.is_some_and(|at| at <= ctx.now()) {
         return Err(Error::credentials(
             profile,
             "credential_source = Environment, but the AWS_* keys in the environment are expired; export fresh ones",
         ));
     }
-    match (ctx.var(env::ACCESS_KEY_ID), ctx.var(env::SECRET_ACCESS_KEY)) {
-        (Some(id), Some(secret)) => Ok(Credentials {
-            access_key_id: id.to_owned(),
-            secret_access_key: secret.to_owned(),
-            session_token: ctx.var(env::SESSION_TOKEN).map(str::to_owned),
-            expires_at: expires,
-        }),
-        _ => Err(Error::credentials(
+    Credentials::from_env(ctx).ok_or_else(|| {
+        Error::credentials(
             profile,
             "credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set; export them",
-        )),
-    }
+        )
+    })
 }
 
 #[cfg(test)]

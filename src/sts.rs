@@ -535,7 +535,8 @@ fn region_for(ctx: &Context, region: Option<&str>) -> String {
         .to_owned()
 }
 
-fn custom_endpoint(ctx: &Context) -> Option<&str> {
+/// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`.
+pub fn custom_endpoint(ctx: &Context) -> Option<&str> {
     ctx.var("AWS_ENDPOINT_URL_STS")
         .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
 }

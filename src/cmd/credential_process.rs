@@ -82,12 +82,7 @@ mod tests {
     use super::*;
 
     fn creds(token: Option<&str>, expires_at: Option<i64>) -> Credentials {
-        Credentials {
-            access_key_id: "AKID".into(),
-            secret_access_key: "secret".into(),
-            session_token: token.map(str::to_owned),
-            expires_at,
-        }
+        Credentials::fake(token, expires_at)
     }
 
     #[test]

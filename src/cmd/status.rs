@@ -66,7 +66,7 @@ impl Snapshot {
             (None, None) if ctx.var(env::AWS_PROFILE).is_some() => Origin::AwsProfile,
             (None, None) => return None,
         };
-        let (expires_at, expiry_variable) = expiry(ctx);
+        let (expires_at, expiry_variable) = env::expiry(ctx);
         Some(Self {
             origin,
             profile: match origin {
@@ -90,18 +90,6 @@ impl Snapshot {
     pub fn remaining(&self, now: i64) -> Option<i64> {
         self.expires_at.map(|at| at - now)
     }
-}
-
-/// The expiry and the variable it was read from.
-pub fn expiry(ctx: &Context) -> (Option<i64>, Option<&'static str>) {
-    if let Some(at) = ctx.var(env::EXPIRES_AT).and_then(|v| v.parse().ok()) {
-        return (Some(at), Some(env::EXPIRES_AT));
-    }
-    let parsed = ctx
-        .var(env::CREDENTIAL_EXPIRATION)
-        .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
-        .map(|t| t.timestamp());
-    (parsed, parsed.map(|_| env::CREDENTIAL_EXPIRATION))
 }
 
 /// Every variable that shadows the keys in the environment.
@@ -246,7 +234,7 @@ mod tests {
 
     #[test]
     fn expiry_falls_back_to_the_rfc3339_variable() {
-        let (at, var) = expiry(&ctx(&[(
+        let (at, var) = env::expiry(&ctx(&[(
             "AWS_CREDENTIAL_EXPIRATION",
             "1970-01-12T13:46:40Z",
         )]));
@@ -254,7 +242,7 @@ mod tests {
             (at, var),
             (Some(1_000_000), Some(env::CREDENTIAL_EXPIRATION))
         );
-        let (at, var) = expiry(&ctx(&[
+        let (at, var) = env::expiry(&ctx(&[
             ("AWSENV_EXPIRES_AT", "5"),
             ("AWS_CREDENTIAL_EXPIRATION", "1970-01-12T13:46:40Z"),
         ]));

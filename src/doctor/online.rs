@@ -115,12 +115,7 @@ impl Probe {
 
     /// `get-caller-identity` with the `AWS_*` keys of the environment; `None` without keys.
     pub fn exported_identity(&self, ctx: &Context) -> Option<Check> {
-        let creds = Credentials {
-            access_key_id: ctx.var(env::ACCESS_KEY_ID)?.to_owned(),
-            secret_access_key: ctx.var(env::SECRET_ACCESS_KEY)?.to_owned(),
-            session_token: ctx.var(env::SESSION_TOKEN).map(str::to_owned),
-            expires_at: None,
-        };
+        let creds = Credentials::from_env(ctx)?;
         let who = format!(
             "exported keys (AWS_ACCESS_KEY_ID {})",
             env::mask_key_id(&creds.access_key_id)
