@@ -10,6 +10,7 @@ mod duration;
 mod env;
 mod error;
 mod mfa;
+mod platform;
 mod profile;
 mod resolve;
 mod shell;

@@ -12,7 +12,8 @@ use adversarial::{Case, PROFILE};
 use common::{Fixture, stderr, stdout};
 use tree_sitter::{Node, Parser, Tree};
 
-/// The characters that end a PowerShell single-quoted string.
+/// The characters that end a PowerShell single-quoted string; only the first is ASCII, so
+/// the others never appear inside one of awsenv's literals.
 const QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
 
 /// One statement of a snippet, as PowerShell would run it.
@@ -57,8 +58,8 @@ fn first_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
         .find_map(|child| first_of_kind(child, kind))
 }
 
-/// The body of a single-quoted literal, read as PowerShell reads it: a quote character must
-/// be followed by another (the pair stands for the second); our snippets double the same one.
+/// The body of a single-quoted literal, read as PowerShell reads it: printable ASCII only
+/// (anything else is written `[char]0xNNNN`), and `'` stands for itself only when doubled.
 fn decode_verbatim(literal: &str) -> Result<String, String> {
     let body = literal
         .strip_prefix('\'')
@@ -67,18 +68,82 @@ fn decode_verbatim(literal: &str) -> Result<String, String> {
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars();
     while let Some(c) = chars.next() {
-        if QUOTES.contains(&c) {
-            match chars.next() {
-                Some(second) if second == c => {}
-                Some(second) if QUOTES.contains(&second) => {
-                    return Err(format!("{c:?} doubled as {second:?}"));
-                }
-                _ => return Err(format!("a lone {c:?} ends the string early")),
-            }
+        if !(c == ' ' || c.is_ascii_graphic()) {
+            return Err(format!("{c:?} inside a literal is not printable ASCII"));
+        }
+        if QUOTES.contains(&c) && chars.next() != Some(c) {
+            return Err(format!("a lone {c:?} ends the string early"));
         }
         out.push(c);
     }
     Ok(out)
+}
+
+/// The node kinds a value expression may hold: string literals and `[char]` casts joined by `+`.
+const VALUE_KINDS: [&str; 23] = [
+    "pipeline",
+    "pipeline_chain",
+    "logical_expression",
+    "bitwise_expression",
+    "comparison_expression",
+    "additive_expression",
+    "multiplicative_expression",
+    "format_expression",
+    "range_expression",
+    "array_literal_expression",
+    "unary_expression",
+    "expression_with_unary_operator",
+    "string_literal",
+    "verbatim_string_characters",
+    "cast_expression",
+    "type_literal",
+    "type_spec",
+    "type_name",
+    "type_identifier",
+    "integer_literal",
+    "hexadecimal_integer_literal",
+    "+",
+    "[",
+];
+
+/// The value of `'a' + [char]0x2019 + 'b'`, as PowerShell computes it: the terms in order,
+/// strings and UTF-16 code units, starting with a string so that `+` concatenates.
+fn decode_value(value: Node<'_>, code: &str) -> Result<String, String> {
+    let mut units: Vec<u16> = Vec::new();
+    let mut first = None;
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        if !VALUE_KINDS.contains(&node.kind()) && node.kind() != "]" {
+            return Err(format!("{} in a value: {}", node.kind(), text(value, code)));
+        }
+        match node.kind() {
+            "string_literal" => {
+                first.get_or_insert("string");
+                units.extend(decode_verbatim(text(node, code))?.encode_utf16());
+            }
+            "cast_expression" => {
+                first.get_or_insert("char");
+                let cast = text(node, code);
+                let hex = cast
+                    .strip_prefix("[char]0x")
+                    .filter(|h| h.len() == 4)
+                    .ok_or_else(|| format!("not a [char]0xNNNN term: {cast}"))?;
+                units.push(u16::from_str_radix(hex, 16).map_err(|e| format!("{cast}: {e}"))?);
+            }
+            _ => {
+                let mut cursor = node.walk();
+                let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
+            }
+        }
+    }
+    if first != Some("string") {
+        return Err(format!(
+            "does not start with a string: {}",
+            text(value, code)
+        ));
+    }
+    String::from_utf16(&units).map_err(|e| format!("{e}: {}", text(value, code)))
 }
 
 /// What a snippet does: no error or missing node anywhere, and each statement either
@@ -109,18 +174,10 @@ fn statement_of(node: Node<'_>, code: &str) -> Result<Statement, String> {
     if let Some(assignment) = first_of_kind(node, "assignment_expression") {
         let left = first_of_kind(assignment, "left_assignment_expression").ok_or("no left side")?;
         let value = assignment.child_by_field_name("value").ok_or("no value")?;
-        let literal = first_of_kind(value, "verbatim_string_characters")
-            .ok_or_else(|| format!("not a single-quoted value: {}", text(value, code)))?;
-        if text(value, code).trim_end() != text(literal, code) {
-            return Err(format!("more than a literal: {}", text(value, code)));
-        }
         let name = text(left, code)
             .strip_prefix("$env:")
             .ok_or_else(|| format!("not an environment variable: {}", text(left, code)))?;
-        return Ok(Statement::Set(
-            name.to_owned(),
-            decode_verbatim(text(literal, code))?,
-        ));
+        return Ok(Statement::Set(name.to_owned(), decode_value(value, code)?));
     }
     let words: Vec<&str> = text(node, code).split_whitespace().collect();
     match words.as_slice() {
@@ -233,14 +290,16 @@ fn every_assume_snippet_parses_and_gives_back_each_value() {
 }
 
 #[test]
-fn the_five_quote_characters_are_each_doubled() {
+fn the_five_quote_characters_are_safe() {
     let f =
         Fixture::new().with_credentials("[q]\naws_access_key_id = k\naws_secret_access_key = s\n");
     let value = "'\u{2018}\u{2019}\u{201A}\u{201B}";
     let out = f.run(["assume", "q", "--shell", "pwsh", "--region", value]);
     let code = stdout(&out);
     assert!(
-        code.contains("$env:AWS_REGION = '''\u{2018}\u{2018}\u{2019}\u{2019}\u{201A}\u{201A}\u{201B}\u{201B}'\n"),
+        code.contains(
+            "$env:AWS_REGION = '''' + [char]0x2018 + [char]0x2019 + [char]0x201A + [char]0x201B\n"
+        ),
         "{code}"
     );
     let env = apply(&statements(&code).expect("parses"));
@@ -248,15 +307,13 @@ fn the_five_quote_characters_are_each_doubled() {
 }
 
 #[test]
-fn the_decoder_refuses_a_lone_quote_of_any_kind() {
-    for q in QUOTES {
-        assert!(decode_verbatim(&format!("'a{q}b'")).is_err(), "{q:?}");
-        assert_eq!(
-            decode_verbatim(&format!("'a{q}{q}b'")),
-            Ok(format!("a{q}b"))
-        );
+fn the_decoder_refuses_a_lone_quote_and_any_non_ascii() {
+    assert!(decode_verbatim("'a'b'").is_err());
+    assert_eq!(decode_verbatim("'a''b'"), Ok("a'b".to_owned()));
+    for q in &QUOTES[1..] {
+        assert!(decode_verbatim(&format!("'a{q}{q}b'")).is_err(), "{q:?}");
     }
-    assert!(decode_verbatim("'\u{2018}\u{2019}'").is_err());
+    assert!(decode_verbatim("'a\nb'").is_err());
 }
 
 #[test]
@@ -381,4 +438,77 @@ fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
         .flat_map(std::env::split_paths)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
+}
+
+/// What in `code` Windows PowerShell 5.1 cannot run: the grammar accepts `&&`, `||` and
+/// `-Parallel`, so they are found by node type; `??`, `?.` and `? :` are no part of it and
+/// show up as error nodes or stray tokens; a `clean` block reads as a command named `clean`.
+fn seven_only(code: &str) -> Vec<String> {
+    let tree = parse(code);
+    let mut found = Vec::new();
+    for node in nodes(&tree) {
+        let inside_text = {
+            let mut up = node.parent();
+            let mut inside = false;
+            while let Some(n) = up {
+                inside |= matches!(n.kind(), "string_literal" | "comment");
+                up = n.parent();
+            }
+            inside
+        };
+        if inside_text {
+            continue;
+        }
+        let at = node.start_position();
+        let token = text(node, code);
+        let bad = match node.kind() {
+            "pipeline_chain_tail" => true,
+            "foreach_parameter" => true,
+            "ERROR" => true,
+            _ if node.is_missing() => true,
+            "command_name" => token.eq_ignore_ascii_case("clean"),
+            "command_parameter" => token.eq_ignore_ascii_case("-parallel"),
+            _ if node.child_count() == 0 => matches!(token, "??" | "??=" | "?." | "?[" | "?"),
+            _ => false,
+        };
+        if bad {
+            found.push(format!("{} `{token}` at {at:?}", node.kind()));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_init_script_and_every_snippet_run_in_windows_powershell() {
+    let f = Fixture::new()
+        .with_credentials("[q]\naws_access_key_id = k\naws_secret_access_key = s\n")
+        .var("AWSENV_REGION", "eu-west-1");
+    let assume = f.run(["assume", "q", "--shell", "powershell", "--region", "é\n'x"]);
+    let outputs = [
+        f.run(["init", "powershell"]),
+        f.run(["completions", "powershell"]),
+        f.run(["unset", "--shell", "powershell"]),
+        assume,
+    ];
+    for out in outputs {
+        assert!(out.status.success(), "{}", stderr(&out));
+        let code = stdout(&out);
+        assert_eq!(seven_only(&code), Vec::<String>::new(), "{code}");
+    }
+    let samples = [
+        "a && b\n",
+        "a || b\n",
+        "$x = $a ?? $b\n",
+        "$x ??= 1\n",
+        "$x = $a?.b\n",
+        "$x = $c ? 1 : 2\n",
+        "1..3 | ForEach-Object -Parallel { $_ }\n",
+        "function f { process { 1 } clean { 2 } }\n",
+    ];
+    for sample in samples {
+        assert!(
+            !seven_only(sample).is_empty(),
+            "{sample:?} is PowerShell 7 only"
+        );
+    }
 }

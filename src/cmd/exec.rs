@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::ErrorKind;
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, ExitStatus};
+use std::process::Command;
 
 use crate::cli::ExecArgs;
 use crate::env::{self, Context};
 use crate::error::{Error, Result};
+use crate::platform;
 use crate::shell::Op;
 
 use super::assume;
@@ -47,11 +47,11 @@ fn spawn(profile: &str, command: &[OsString], changes: &BTreeMap<&str, Option<&s
         };
     }
     let status = child.spawn().and_then(|mut running| {
-        ignore_terminal_signals();
+        platform::ignore_terminal_signals();
         running.wait()
     });
     match status {
-        Ok(status) => exit_code(status),
+        Ok(status) => platform::exit_code(status),
         Err(error) => {
             let (code, why) = match error.kind() {
                 ErrorKind::NotFound => (127, "command not found; check its name and PATH"),
@@ -64,25 +64,6 @@ fn spawn(profile: &str, command: &[OsString], changes: &BTreeMap<&str, Option<&s
                 format!("cannot run `{shown}`: {why}"),
             ));
             code
-        }
-    }
-}
-
-/// The child's exit code, or 128 + the signal that killed it, as shells report it.
-fn exit_code(status: ExitStatus) -> i32 {
-    status
-        .code()
-        .or_else(|| status.signal().map(|signal| 128 + signal))
-        .unwrap_or(1)
-}
-
-/// While the child runs, Ctrl-C and Ctrl-\ are the child's to handle: awsenv waits for it
-/// and reports its status instead of dying first and leaving it orphaned.
-fn ignore_terminal_signals() {
-    for signal in [libc::SIGINT, libc::SIGQUIT] {
-        // SAFETY: installing SIG_IGN touches no memory of ours and is async-signal-safe.
-        unsafe {
-            libc::signal(signal, libc::SIG_IGN);
         }
     }
 }
@@ -101,11 +82,5 @@ mod tests {
         let changes = changes(&ops);
         assert_eq!(changes["AWSENV_PROFILE"], Some("dev"));
         assert_eq!(changes["AWS_SESSION_TOKEN"], None);
-    }
-
-    #[test]
-    fn signals_map_to_128_plus() {
-        assert_eq!(exit_code(ExitStatus::from_raw(7 << 8)), 7);
-        assert_eq!(exit_code(ExitStatus::from_raw(libc::SIGTERM)), 143);
     }
 }
