@@ -96,7 +96,7 @@ pub enum Provided<'a> {
     Imds,
     /// `credential_source = EcsContainer`.
     Ecs,
-    /// An SSO, `credential_process` or `web_identity_token_file` profile.
+    /// An SSO, `login_session`, `credential_process` or `web_identity_token_file` profile.
     Profile {
         name: &'a str,
         kind: Kind,
@@ -395,7 +395,7 @@ fn causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// One line for a provider that gave no credentials; SSO ones say how to log in.
+/// One line for a provider that gave no credentials; SSO and console ones say how to log in.
 fn provider_failure(what: &Provided<'_>, why: &str) -> Failure {
     let why = one_line(why);
     Failure::new(match what {
@@ -411,6 +411,13 @@ fn provider_failure(what: &Provided<'_>, why: &str) -> Failure {
             ..
         } => format!(
             "no SSO credentials for profile `{name}` ({why}); run `aws sso login --profile {name}`"
+        ),
+        Provided::Profile {
+            name,
+            kind: Kind::Login,
+            ..
+        } => format!(
+            "no console credentials for profile `{name}` ({why}); run `aws login --profile {name}`"
         ),
         Provided::Profile { name, kind, .. } => format!(
             "the {} profile `{name}` gave no credentials ({why}); check its settings",
