@@ -172,6 +172,18 @@ impl Config {
         names
     }
 
+    /// Every `[sso-session NAME]` name, sorted.
+    pub fn sso_session_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.set.sso_sessions().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The setting `key` of `[sso-session NAME]`; `None` when either is missing.
+    pub fn sso_session(&self, name: &str, key: &str) -> Option<&str> {
+        self.set.sso_session(name)?.get(key)
+    }
+
     /// The raw settings of a profile, or `None`.
     pub fn get(&self, name: &str) -> Option<&Profile> {
         self.set.get_profile(name)
