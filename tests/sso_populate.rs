@@ -206,6 +206,26 @@ fn role_listings_run_a_few_at_a_time() {
 }
 
 #[test]
+fn throttling_is_retried_and_a_dead_portal_fails_in_time() {
+    let portal = Portal::start(accounts(), 10);
+    portal.throttle(2);
+    let f = fixture(&portal);
+    let out = populate(&f, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("5 added"), "{}", stderr(&out));
+    assert_eq!(portal.requests_to("/assignment/accounts").len(), 3);
+
+    // No AWS_ENDPOINT_URL_SSO: the fixture's AWS_ENDPOINT_URL, a port nothing listens on.
+    let mut dead = fixture(&portal).var("AWSENV_STS_TIMEOUT", "2");
+    dead.vars.remove("AWS_ENDPOINT_URL_SSO");
+    let out = populate(&dead, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("SSO portal at http://127.0.0.1:9"), "{err}");
+    assert_eq!(config(&dead), HEAD);
+}
+
+#[test]
 fn names_are_made_valid_and_unique_and_load() {
     let portal = Portal::start(
         vec![

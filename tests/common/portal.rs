@@ -57,6 +57,8 @@ struct Shared {
     page_size: usize,
     delay: Duration,
     token: Mutex<String>,
+    /// Portal requests still to be refused with `TooManyRequestsException`.
+    throttle: AtomicUsize,
     stop: AtomicBool,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -88,6 +90,7 @@ impl Portal {
             page_size: page_size.max(1),
             delay,
             token: Mutex::new(TOKEN.to_owned()),
+            throttle: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
@@ -115,6 +118,11 @@ impl Portal {
     /// Accept only this token from now on (any other gets `UnauthorizedException`).
     pub fn set_token(&self, token: &str) {
         *self.shared.token.lock().unwrap() = token.to_owned();
+    }
+
+    /// Refuse the next `n` portal requests with `TooManyRequestsException` (HTTP 429).
+    pub fn throttle(&self, n: usize) {
+        self.shared.throttle.store(n, Ordering::SeqCst);
     }
 
     /// Every request so far, in arrival order.
@@ -295,6 +303,17 @@ fn respond(shared: &Shared, request: &Request) -> String {
                     r#"{"message":"Session token not found or invalid"}"#,
                 );
             }
+            let throttled = shared
+                .throttle
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if throttled {
+                return http(
+                    429,
+                    Some("TooManyRequestsException"),
+                    r#"{"message":"Rate exceeded"}"#,
+                );
+            }
             let accounts = shared.accounts.lock().unwrap().clone();
             if request.path == "/assignment/accounts" {
                 let items: Vec<String> = accounts
@@ -379,6 +398,7 @@ fn http(status: u16, error: Option<&str>, body: &str) -> String {
         200 => "OK",
         401 => "Unauthorized",
         404 => "Not Found",
+        429 => "Too Many Requests",
         _ => "Error",
     };
     let error = error.map_or(String::new(), |e| format!("x-amzn-ErrorType: {e}\r\n"));
