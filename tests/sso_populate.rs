@@ -392,6 +392,20 @@ fn bad_sessions_templates_and_blocks_exit_2_before_any_call() {
 }
 
 #[test]
+fn an_edit_made_while_the_portal_answers_is_not_overwritten() {
+    let portal = Portal::start(accounts(), 10);
+    let f = fixture(&portal);
+    let path = f.path(".aws/config");
+    let edited = format!("{HEAD}[profile typed-meanwhile]\nregion = x\n");
+    let write = edited.clone();
+    portal.on_next_request(move || std::fs::write(path, write).unwrap());
+    let out = populate(&f, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("changed while"), "{}", stderr(&out));
+    assert_eq!(config(&f), edited);
+}
+
+#[test]
 fn help_snapshot() {
     let f = Fixture::new();
     insta::assert_snapshot!(

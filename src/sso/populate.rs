@@ -57,6 +57,13 @@ pub fn run(args: &PopulateArgs, ctx: &Context) -> Result<String> {
     let updated = plan.apply(&original, block.as_ref(), session);
     let changed = updated != original;
     if changed && !args.dry_run {
+        // The portal took a while: an edit made meanwhile must not be overwritten.
+        if read_config(&path)? != original {
+            return Err(Error::Usage(format!(
+                "sso-session `{session}`: {} changed while awsenv was listing the grants; nothing was written, run again",
+                path.display()
+            )));
+        }
         write_atomic(&path, &updated).map_err(|e| {
             Error::Usage(format!(
                 "sso-session `{session}`: cannot write {}: {e}; nothing was changed",

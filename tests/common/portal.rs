@@ -59,6 +59,8 @@ struct Shared {
     token: Mutex<String>,
     /// Portal requests still to be refused with `TooManyRequestsException`.
     throttle: AtomicUsize,
+    /// Run once, when the next request arrives, before it is answered.
+    on_request: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     stop: AtomicBool,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -91,6 +93,7 @@ impl Portal {
             delay,
             token: Mutex::new(TOKEN.to_owned()),
             throttle: AtomicUsize::new(0),
+            on_request: Mutex::new(None),
             stop: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
@@ -123,6 +126,11 @@ impl Portal {
     /// Refuse the next `n` portal requests with `TooManyRequestsException` (HTTP 429).
     pub fn throttle(&self, n: usize) {
         self.shared.throttle.store(n, Ordering::SeqCst);
+    }
+
+    /// Run `hook` once, when the next request arrives and before it is answered.
+    pub fn on_next_request(&self, hook: impl FnOnce() + Send + 'static) {
+        *self.shared.on_request.lock().unwrap() = Some(Box::new(hook));
     }
 
     /// Every request so far, in arrival order.
@@ -187,6 +195,10 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
         return;
     };
     shared.requests.lock().unwrap().push(request.clone());
+    let hook = shared.on_request.lock().unwrap().take();
+    if let Some(hook) = hook {
+        hook();
+    }
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let until = Instant::now() + shared.delay;
