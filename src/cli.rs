@@ -122,6 +122,7 @@ pub enum SsoCommand {
 #[derive(Debug, Args)]
 pub struct PopulateArgs {
     /// The `[sso-session NAME]` of the config file
+    #[arg(add = ArgValueCandidates::new(crate::profile::complete_sso_sessions))]
     pub session: String,
     /// Profile names, from {account_name}, {account_id}, {role_name}, {email}, {session}
     #[arg(

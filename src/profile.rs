@@ -500,6 +500,19 @@ pub fn complete_names() -> Vec<clap_complete::engine::CompletionCandidate> {
         .unwrap_or_default()
 }
 
+/// `[sso-session]` names for shell completion, from the user's own config file.
+pub fn complete_sso_sessions() -> Vec<clap_complete::engine::CompletionCandidate> {
+    Config::load(&Context::from_process())
+        .map(|config| {
+            config
+                .sso_session_names()
+                .into_iter()
+                .map(clap_complete::engine::CompletionCandidate::new)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

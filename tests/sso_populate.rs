@@ -406,6 +406,26 @@ fn an_edit_made_while_the_portal_answers_is_not_overwritten() {
 }
 
 #[test]
+fn the_session_completes_from_the_config() {
+    // What bash's registered function runs for `awsenv sso populate <TAB>`.
+    let f = Fixture::new().with_config(&format!("{HEAD}[sso-session other]\nsso_region = x\n"));
+    let out = f
+        .var("COMPLETE", "bash")
+        .var("_CLAP_COMPLETE_INDEX", "3")
+        .var("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .var("_CLAP_COMPLETE_SPACE", "true")
+        .var("_CLAP_IFS", "\n")
+        .run(["--", "awsenv", "sso", "populate", ""]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let offered: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| !l.starts_with('-'))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(offered, ["corp", "other"]);
+}
+
+#[test]
 fn help_snapshot() {
     let f = Fixture::new();
     insta::assert_snapshot!(
