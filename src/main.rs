@@ -14,6 +14,7 @@ mod platform;
 mod profile;
 mod resolve;
 mod shell;
+mod sso;
 mod sts;
 
 use clap::{CommandFactory, Parser};
