@@ -13,6 +13,7 @@ mod mfa;
 mod profile;
 mod resolve;
 mod shell;
+mod sso;
 mod sts;
 
 use clap::{CommandFactory, Parser};

@@ -168,6 +168,13 @@ impl Config {
         names
     }
 
+    /// A setting of the `[sso-session NAME]` section, through the returned lookup; `None`
+    /// when there is no such section.
+    pub fn sso_session<'a>(&'a self, name: &str) -> Option<impl Fn(&str) -> Option<&'a str> + 'a> {
+        let section = self.set.sso_session(name)?;
+        Some(move |key: &str| section.get(key))
+    }
+
     /// The raw settings of a profile, or `None`.
     pub fn get(&self, name: &str) -> Option<&Profile> {
         self.set.get_profile(name)

@@ -410,7 +410,8 @@ fn provider_failure(what: &Provided<'_>, why: &str) -> Failure {
             kind: Kind::Sso,
             ..
         } => format!(
-            "no SSO credentials for profile `{name}` ({why}); run `aws sso login --profile {name}`"
+            "no SSO credentials for profile `{name}` ({why}); run `{}`",
+            crate::sso::login_command(name)
         ),
         Provided::Profile { name, kind, .. } => format!(
             "the {} profile `{name}` gave no credentials ({why}); check its settings",

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod moto;
+pub mod sso;
 pub mod stub;
 
 use std::collections::BTreeMap;
