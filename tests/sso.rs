@@ -565,3 +565,133 @@ fn help_snapshots() {
         insta::assert_snapshot!(format!("help_sso_{cmd}"), stdout(&out));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Interoperability with the AWS CLI (the repository's virtualenv) and moto's STS
+
+fn aws_cli() -> PathBuf {
+    let path = common::repo().join(".venv/bin/aws");
+    assert!(path.exists(), "{} is missing: run .ci/run", path.display());
+    path
+}
+
+/// `aws ARGS` with only the fixture's HOME, PATH and the endpoints given.
+fn run_aws(fx: &Fixture, args: &[&str], endpoints: &[(&str, String)]) -> Output {
+    let mut cmd = std::process::Command::new(aws_cli());
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", fx.home.path())
+        .env("PATH", fx.vars["PATH"].as_str())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(std::process::Stdio::null());
+    for (name, value) in endpoints {
+        cmd.env(name, value);
+    }
+    cmd.output().expect("run the AWS CLI")
+}
+
+#[test]
+fn the_aws_cli_uses_awsenvs_login_with_no_login_of_its_own() {
+    let sso = Sso::start(Behaviour::default());
+    let moto = common::moto::shared();
+    let fx = fixture(&sso);
+    ok(&login(&fx, &["--profile", "dev"]));
+    let out = run_aws(
+        &fx,
+        &[
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "dev",
+            "--output",
+            "json",
+        ],
+        &[
+            ("AWS_ENDPOINT_URL_SSO", sso.endpoint()),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", sso.endpoint()),
+            ("AWS_ENDPOINT_URL_STS", moto),
+        ],
+    );
+    assert!(out.status.success(), "aws: {}", stderr(&out));
+    let identity: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(identity["Account"].is_string(), "{identity}");
+    assert_eq!(sso.count("credentials"), 1, "the CLI asked the portal");
+    assert_eq!(sso.count("authorize"), 1, "and did not log in itself");
+}
+
+#[test]
+fn awsenv_uses_a_token_file_in_the_aws_clis_format() {
+    let sso = Sso::start(Behaviour::default());
+    let moto = common::moto::shared();
+    let fx = fixture(&sso).var("AWS_ENDPOINT_URL_STS", moto);
+    let access = sso.issue_token();
+    let expires = chrono::Utc::now() + chrono::Duration::hours(8);
+    // As AWS CLI v2 writes it after `aws sso login`.
+    let text = format!(
+        "{{\"startUrl\": \"{START_URL}\", \"region\": \"eu-west-1\", \"accessToken\": \"{access}\", \"expiresAt\": \"{}\", \"clientId\": \"cli-client\", \"clientSecret\": \"{SECRET_MARK}-cli\", \"registrationExpiresAt\": \"2099-01-01T00:00:00Z\", \"refreshToken\": \"{SECRET_MARK}-cli-refresh\"}}",
+        expires.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    fx.write(CORP_FILE, &text);
+    let out = assume(&fx, &["dev"]);
+    ok(&out);
+    no_secrets(&out);
+    assert!(exported(&out, "AWS_ACCESS_KEY_ID").starts_with("ASIASSO"));
+    // The portal's credentials work against (moto's) STS, directly and as a chain's source.
+    let out = fx.run([
+        "exec",
+        "dev",
+        "--",
+        aws_cli().to_str().unwrap(),
+        "sts",
+        "get-caller-identity",
+    ]);
+    ok(&out);
+    assert!(stdout(&out).contains("Account"), "{}", stdout(&out));
+    let out = assume(&fx, &["chained"]);
+    ok(&out);
+    assert!(exported(&out, "AWS_ACCESS_KEY_ID").starts_with("ASIA"));
+    assert_eq!(
+        sso.count("credentials"),
+        1,
+        "the chain reused the cached SSO role"
+    );
+    assert_eq!(sso.count("register") + sso.count("authorize"), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Logging in when needed, on a real terminal
+
+/// `eval "$(awsenv assume dev)"` in bash on a pty with no login yet: awsenv says so in one
+/// line on the terminal, logs in through the browser, and exports; stdout holds exports only.
+#[test]
+fn assume_on_a_terminal_logs_in_and_continues() {
+    let sso = Sso::start(Behaviour::default());
+    let fx = fixture(&sso);
+    let out = fx.path("stdout");
+    let script = format!(
+        "awsenv assume dev --shell bash >{out}; echo \"assumed=$?\"; \
+         awsenv assume dev --no-input --shell bash >/dev/null; echo \"again=$?\"",
+        out = out.display()
+    );
+    let dir = common::bin().parent().unwrap().display().to_string();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["--norc", "--noprofile", "-c", &script])
+        .env_clear()
+        .envs(&fx.vars)
+        .env("PATH", format!("{dir}:{}", fx.vars["PATH"]));
+    let mut term = rexpect::session::spawn_command(cmd, Some(20_000)).expect("bash on a pty");
+    term.exp_string("SSO session `corp` has no login yet; logging in")
+        .expect("the reason, on the terminal");
+    term.exp_string("assumed=0").expect("assume succeeds");
+    term.exp_string("again=0")
+        .expect("the second assume needs nothing");
+    let exports = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        exports
+            .lines()
+            .all(|l| l.starts_with("export ") || l.starts_with("unset ")),
+        "{exports}"
+    );
+    assert!(exports.contains("export AWSENV_PROFILE='dev'"), "{exports}");
+    assert_eq!((sso.count("authorize"), sso.count("credentials")), (1, 1));
+}
