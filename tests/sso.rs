@@ -695,3 +695,87 @@ fn assume_on_a_terminal_logs_in_and_continues() {
     assert!(exports.contains("export AWSENV_PROFILE='dev'"), "{exports}");
     assert_eq!((sso.count("authorize"), sso.count("credentials")), (1, 1));
 }
+
+// ---------------------------------------------------------------------------------------
+// status and doctor
+
+#[test]
+fn status_shows_the_sso_sessions_expiry_beside_the_credentials() {
+    let sso = Sso::start(Behaviour::default());
+    let mut fx = fixture(&sso);
+    ok(&login(&fx, &["dev"]));
+    let out = assume(&fx, &["dev"]);
+    ok(&out);
+    for name in [
+        "AWSENV_PROFILE",
+        "AWSENV_EXPIRES_AT",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SESSION_TOKEN",
+    ] {
+        fx.set(name, exported(&out, name));
+    }
+    let out = fx.run(["status"]);
+    ok(&out);
+    let text = stdout(&out);
+    assert!(
+        text.contains("sso:") && text.contains("session `corp` until "),
+        "{text}"
+    );
+    let out = fx.run(["status", "--json"]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["sso"]["session"], "corp");
+    assert_eq!(json["sso"]["logged_in"], true);
+    assert!(json["sso"]["remaining_seconds"].as_i64().unwrap() > 7 * 3600);
+    // Logged out: the session line says so.
+    ok(&fx.run(["sso", "logout", "--sso-session", "corp"]));
+    let text = stdout(&fx.run(["status"]));
+    assert!(text.contains("session `corp` no login"), "{text}");
+}
+
+fn doctor_line(fx: &Fixture, profile: &str) -> String {
+    let out = fx.run(["doctor", profile]);
+    let text = stdout(&out);
+    let at = text
+        .find("SSO token")
+        .unwrap_or_else(|| panic!("no SSO token check: {text}"));
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[start..].lines().take(2).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn doctor_checks_the_sso_token() {
+    let sso = Sso::start(Behaviour::default());
+    let fx = fixture(&sso);
+    let line = doctor_line(&fx, "chained");
+    assert!(
+        line.starts_with("fail") && line.contains("has no login"),
+        "{line}"
+    );
+    assert!(
+        line.contains("awsenv sso login --profile chained"),
+        "{line}"
+    );
+    ok(&login(&fx, &["dev"]));
+    let line = doctor_line(&fx, "dev");
+    assert!(
+        line.starts_with("ok") && line.contains("renewable with its refresh token"),
+        "{line}"
+    );
+    let mut token = token_file(&fx, CORP_FILE);
+    token["expiresAt"] = "2020-01-01T00:00:00Z".into();
+    fx.write(CORP_FILE, &token.to_string());
+    let line = doctor_line(&fx, "dev");
+    assert!(
+        line.starts_with("ok") && line.contains("renews it on the next use"),
+        "{line}"
+    );
+    token.as_object_mut().unwrap().remove("refreshToken");
+    fx.write(CORP_FILE, &token.to_string());
+    let line = doctor_line(&fx, "dev");
+    assert!(
+        line.starts_with("fail") && line.contains("no refresh token"),
+        "{line}"
+    );
+    assert!(line.contains("awsenv sso login --profile dev"), "{line}");
+    assert_eq!(sso.count("authorize"), 1, "doctor never logs in");
+}

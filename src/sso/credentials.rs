@@ -110,6 +110,37 @@ pub fn fetch(ctx: &Context, role: &Role, asked: &str, login: Login) -> Result<Cr
     }
 }
 
+/// The state of a session's token, for `doctor` and `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenState {
+    Missing,
+    Valid {
+        expires_at: i64,
+        refreshable: bool,
+    },
+    Expired {
+        expires_at: Option<i64>,
+        refreshable: bool,
+    },
+}
+
+pub fn token_state(ctx: &Context, session: &Session) -> TokenState {
+    let Some(cached) = token::path(ctx, session.id()).and_then(|p| token::read(&p)) else {
+        return TokenState::Missing;
+    };
+    let refreshable = session.name.is_some() && cached.refreshable(ctx.now());
+    match cached.expires() {
+        Some(at) if at > ctx.now() => TokenState::Valid {
+            expires_at: at,
+            refreshable,
+        },
+        expires_at => TokenState::Expired {
+            expires_at,
+            refreshable,
+        },
+    }
+}
+
 /// An access token good for the next request.
 fn usable_token(ctx: &Context, session: &Session, asked: &str, may_login: bool) -> Result<String> {
     let path = token::path(ctx, session.id());
