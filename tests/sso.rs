@@ -779,3 +779,22 @@ fn doctor_checks_the_sso_token() {
     assert!(line.contains("awsenv sso login --profile dev"), "{line}");
     assert_eq!(sso.count("authorize"), 1, "doctor never logs in");
 }
+
+#[test]
+fn a_session_token_that_cannot_go_into_a_header_is_named_as_such() {
+    let sso = Sso::start(Behaviour {
+        damaged_session_token: true,
+        ..Behaviour::default()
+    });
+    let fx = fixture(&sso).var("AWS_ENDPOINT_URL_STS", common::moto::shared());
+    ok(&login(&fx, &["dev"]));
+    let out = assume(&fx, &["chained"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("source profile `dev`") && said.contains("cannot go into an HTTP header"),
+        "{said}"
+    );
+    assert!(!said.contains("could not reach"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+}

@@ -59,6 +59,9 @@ pub struct Behaviour {
     pub credentials_lifetime: i64,
     /// Delay before answering RegisterClient, so concurrent logins overlap.
     pub register_delay: Duration,
+    /// Hand out role credentials whose session token holds a non-ASCII character and a
+    /// newline, as a damaged reply would.
+    pub damaged_session_token: bool,
 }
 
 impl Default for Behaviour {
@@ -73,6 +76,7 @@ impl Default for Behaviour {
             token_lifetime: 8 * 3600,
             credentials_lifetime: 3600,
             register_delay: Duration::ZERO,
+            damaged_session_token: false,
         }
     }
 }
@@ -461,10 +465,15 @@ fn route(request: &Request, shared: &Shared) -> String {
             }
             let n = next(shared);
             let tag = format!("{n:06}{:06}", now() % 1_000_000);
+            let damage = if behaviour.damaged_session_token {
+                "\u{e9}\n"
+            } else {
+                ""
+            };
             ok(json!({"roleCredentials": {
                 "accessKeyId": format!("ASIASSO{tag}"),
                 "secretAccessKey": format!("{SECRET_MARK}sso{tag}abcdefghijklmnop"),
-                "sessionToken": format!("STUBSSOTOKEN{tag}"),
+                "sessionToken": format!("STUBSSOTOKEN{damage}{tag}"),
                 "expiration": (now() + behaviour.credentials_lifetime) * 1000,
             }}))
         }
