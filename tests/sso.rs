@@ -476,6 +476,11 @@ fn an_expired_token_is_renewed_with_the_refresh_token_and_no_browser() {
     );
     let renewed = token_file(&fx, CORP_FILE);
     assert_ne!(renewed["accessToken"], token["accessToken"]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "still private after aws-config rewrote it");
+    }
     // aws-config rewrote the file; awsenv reads what it wrote.
     ok(&assume(&fx, &["other-role"]));
     assert_eq!(sso.count("token:refresh_token"), 1);

@@ -204,6 +204,9 @@ fn renew(ctx: &Context, session: &Session) -> Option<String> {
         provider.provide_token().await
     });
     let token = got.ok()?;
+    if let Some(path) = token::path(ctx, session.id()) {
+        token::make_private(&path);
+    }
     let fresh = token
         .expiration()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())

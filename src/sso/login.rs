@@ -160,9 +160,9 @@ impl Login<'_> {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
         let registration = self.registration(Flow::Pkce)?;
-        let verifier = random_text(48);
+        let verifier = random_text(48)?;
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        let state = random_text(24);
+        let state = random_text(24)?;
         let query = [
             ("response_type", "code"),
             ("client_id", registration.client_id.as_str()),
@@ -529,14 +529,13 @@ fn system_opener(url: &str) -> Command {
     c
 }
 
-/// `n` random bytes, URL-safe base64 without padding (PKCE verifier, state).
-fn random_text(n: usize) -> String {
+/// `n` random bytes, URL-safe base64 without padding (PKCE verifier, state). Without the
+/// system's randomness there is no login: a guessable verifier would defeat PKCE.
+fn random_text(n: usize) -> Result<String, String> {
     let mut bytes = vec![0u8; n];
-    if getrandom::getrandom(&mut bytes).is_err() {
-        // No system randomness is no login: an all-zero verifier would be guessable.
-        panic!("the system random number generator is not available");
-    }
-    URL_SAFE_NO_PAD.encode(bytes)
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| format!("no system randomness for the login ({e})"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// `k=v&…`, percent-encoded.
@@ -617,7 +616,7 @@ mod tests {
 
     #[test]
     fn verifiers_are_long_random_and_url_safe() {
-        let (a, b) = (random_text(48), random_text(48));
+        let (a, b) = (random_text(48).unwrap(), random_text(48).unwrap());
         assert_ne!(a, b);
         assert_eq!(a.len(), 64);
         assert!(

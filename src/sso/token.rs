@@ -167,6 +167,17 @@ pub fn write<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
     renamed.map_err(context)
 }
 
+/// Make `path` readable by the user alone (after aws-config rewrote it with the default
+/// mode); best effort.
+#[cfg(unix)]
+pub fn make_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(windows)]
+pub fn make_private(_path: &Path) {}
+
 /// Remove the file at `path`; a missing one is no error.
 pub fn remove(path: &Path) -> io::Result<()> {
     match fs::remove_file(path) {
