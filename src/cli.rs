@@ -81,8 +81,9 @@ pub enum Command {
             AWS_SECURITY_TOKEN or AWS_PROFILE shadowing the exported keys; environment keys \
             shadowing a profile or an instance profile; a static aws_session_token that STS \
             rejects; expired entries in ~/.aws/cli/cache and awsenv's cache; clock skew against \
-            STS; the profile chain; get-caller-identity for the profile; and, with --imds or \
-            on EC2, the instance metadata service.\n\nExits 0 when no check fails, 1 when any does."
+            STS; the profile chain; the profile's IAM Identity Center login; \
+            get-caller-identity for the profile; and, with --imds or on EC2, the instance \
+            metadata service.\n\nExits 0 when no check fails, 1 when any does."
     )]
     Doctor(DoctorArgs),
     /// Print a completion script for SHELL
