@@ -803,3 +803,16 @@ fn a_session_token_that_cannot_go_into_a_header_is_named_as_such() {
     assert!(!said.contains("could not reach"), "{said}");
     assert_eq!(said.lines().count(), 1, "{said}");
 }
+
+#[test]
+fn the_session_comes_from_aws_profile_or_is_named() {
+    let sso = Sso::start(Behaviour::default());
+    let fx = fixture(&sso).var("AWS_PROFILE", "chained");
+    ok(&login(&fx, &[]));
+    assert!(fx.path(CORP_FILE).exists());
+    let fx = fixture(&sso);
+    let out = login(&fx, &["--sso-session", "corp"]);
+    ok(&out);
+    assert!(stderr(&out).contains("SSO session `corp`"));
+    assert_eq!(sso.count("authorize"), 2);
+}

@@ -614,6 +614,54 @@ mod tests {
         assert_eq!(decode("a%41"), "aA");
     }
 
+    /// Send `request` to a fresh callback listener; what it made of it and the page it sent.
+    fn callback(request: &str) -> (String, String) {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let request = request.to_owned();
+        let browser = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.write_all(request.as_bytes()).unwrap();
+            let mut page = String::new();
+            let _ = s.read_to_string(&mut page);
+            page
+        });
+        let (stream, _) = listener.accept().unwrap();
+        let outcome = match answer_callback(stream, "good") {
+            Callback::Ignored => "ignored".to_owned(),
+            Callback::Code(code) => format!("code {code}"),
+            Callback::Refused(why) => format!("refused {why}"),
+        };
+        (outcome, browser.join().unwrap())
+    }
+
+    #[test]
+    fn the_callback_checks_state_and_error_and_answers_with_a_page() {
+        let get = |target: &str| callback(&format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n"));
+        let (said, page) = get("/oauth/callback?code=abc&state=good");
+        assert_eq!(said, "code abc");
+        assert!(
+            page.starts_with("HTTP/1.1 200") && page.contains("logged in"),
+            "{page}"
+        );
+        let (said, page) = get("/oauth/callback?code=abc&state=bad");
+        assert!(
+            said.starts_with("refused") && said.contains("state"),
+            "{said}"
+        );
+        assert!(
+            page.starts_with("HTTP/1.1 400") && page.contains("failed"),
+            "{page}"
+        );
+        let (said, _) = get("/oauth/callback?error=access_denied&state=good");
+        assert!(said.contains("access_denied"), "{said}");
+        let (said, page) = get("/favicon.ico");
+        assert_eq!(said, "ignored");
+        assert!(page.starts_with("HTTP/1.1 404"));
+        let (said, _) = get("/oauth/callback?state=good");
+        assert!(said.contains("no authorization code"), "{said}");
+    }
+
     #[test]
     fn verifiers_are_long_random_and_url_safe() {
         let (a, b) = (random_text(48).unwrap(), random_text(48).unwrap());
