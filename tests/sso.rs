@@ -816,3 +816,17 @@ fn the_session_comes_from_aws_profile_or_is_named() {
     assert!(stderr(&out).contains("SSO session `corp`"));
     assert_eq!(sso.count("authorize"), 2);
 }
+
+#[test]
+fn logout_of_an_expired_token_asks_the_portal_nothing() {
+    let sso = Sso::start(Behaviour::default());
+    let fx = fixture(&sso).var("AWS_PROFILE", "dev");
+    ok(&login(&fx, &["dev"]));
+    let mut token = token_file(&fx, CORP_FILE);
+    token["expiresAt"] = "2020-01-01T00:00:00Z".into();
+    fx.write(CORP_FILE, &token.to_string());
+    let out = fx.run(["sso", "logout"]);
+    ok(&out);
+    assert_eq!(sso.count("logout"), 0);
+    assert!(!fx.path(CORP_FILE).exists());
+}
