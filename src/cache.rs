@@ -213,6 +213,22 @@ impl Cache {
         Ok(Lock { _file: file })
     }
 
+    /// Remove every entry of `kind` stored for `profile` (every profile with `None`): an SSO
+    /// session's role credentials when it logs out. How many went.
+    pub fn remove_all(&self, profile: Option<&str>, kind: &str) -> usize {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        dir.filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_entry_name(p))
+            .filter(|p| {
+                read_entry(p)
+                    .is_some_and(|s| profile.is_none_or(|p| s.profile == p) && s.kind == kind)
+            })
+            .filter(|p| fs::remove_file(p).is_ok())
+            .count()
+    }
+
     /// Every entry file, sorted by path; ones that cannot be read are marked corrupt.
     pub fn entries(&self) -> Vec<Entry> {
         let Ok(dir) = fs::read_dir(&self.dir) else {

@@ -81,8 +81,9 @@ pub enum Command {
             AWS_SECURITY_TOKEN or AWS_PROFILE shadowing the exported keys; environment keys \
             shadowing a profile or an instance profile; a static aws_session_token that STS \
             rejects; expired entries in ~/.aws/cli/cache and awsenv's cache; clock skew against \
-            STS; the profile chain; get-caller-identity for the profile; and, with --imds or \
-            on EC2, the instance metadata service.\n\nExits 0 when no check fails, 1 when any does."
+            STS; the profile chain; the profile's IAM Identity Center login; \
+            get-caller-identity for the profile; and, with --imds or on EC2, the instance \
+            metadata service.\n\nExits 0 when no check fails, 1 when any does."
     )]
     Doctor(DoctorArgs),
     /// Print a completion script for SHELL
@@ -90,18 +91,29 @@ pub enum Command {
     /// Print credentials in the AWS `credential_process` JSON format
     #[command(name = "credential-process")]
     CredentialProcess(CredentialProcessArgs),
-    /// IAM Identity Center (SSO): the profiles a session is granted
-    Sso(SsoArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct SsoArgs {
+    /// IAM Identity Center: log in, log out, and a profile per granted role
     #[command(subcommand)]
-    pub command: SsoCommand,
+    Sso(SsoCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SsoCommand {
+    /// Log in to IAM Identity Center and cache the token as the AWS CLI does
+    #[command(
+        long_about = "Log in to an IAM Identity Center session and write its token to \
+            ~/.aws/sso/cache exactly as the AWS CLI does, so the AWS CLI, the SDKs and awsenv \
+            share one login.\n\n\
+            Profiles with sso_session log in with the authorization code flow (PKCE): the \
+            browser opens ($BROWSER, else the system's opener) and redirects back to a \
+            listener on 127.0.0.1. --device-code, and legacy profiles with sso_start_url, use \
+            the device code flow: confirm the code shown here on the page it names. Several \
+            shells logging in to the same session at once share one login. Nothing is \
+            printed on stdout.\n\n\
+            Example: awsenv sso login --profile dev"
+    )]
+    Login(SsoLoginArgs),
+    /// Log out of a session and remove its cached token
+    Logout(SsoLogoutArgs),
     /// Write one profile per account and role the SSO session is granted
     #[command(
         long_about = "Write one profile per account and role the SSO session is granted \
@@ -117,6 +129,35 @@ pub enum SsoCommand {
             first."
     )]
     Populate(PopulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLoginArgs {
+    /// Profile whose session to log in to [default: $AWS_PROFILE]
+    #[arg(add = ArgValueCandidates::new(crate::profile::complete_names), conflicts_with = "profile_flag")]
+    pub profile: Option<String>,
+    /// The same, spelled as the AWS CLI does
+    #[arg(long = "profile", value_name = "PROFILE", id = "profile_flag", add = ArgValueCandidates::new(crate::profile::complete_names))]
+    pub profile_flag: Option<String>,
+    /// Log in to this [sso-session NAME] instead of a profile's
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["profile", "profile_flag"])]
+    pub sso_session: Option<String>,
+    /// Use the device code flow (a code to confirm on a page) instead of the browser redirect
+    #[arg(long)]
+    pub device_code: bool,
+    /// Print the URL instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLogoutArgs {
+    /// The [sso-session NAME] to log out of [default: the session of $AWS_PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Log out of every session with a cached token
+    #[arg(long, conflicts_with = "sso_session")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

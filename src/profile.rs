@@ -179,9 +179,11 @@ impl Config {
         names
     }
 
-    /// The setting `key` of `[sso-session NAME]`; `None` when either is missing.
-    pub fn sso_session(&self, name: &str, key: &str) -> Option<&str> {
-        self.set.sso_session(name)?.get(key)
+    /// A setting of the `[sso-session NAME]` section, through the returned lookup; `None`
+    /// when there is no such section.
+    pub fn sso_session<'a>(&'a self, name: &str) -> Option<impl Fn(&str) -> Option<&'a str> + 'a> {
+        let section = self.set.sso_session(name)?;
+        Some(move |key: &str| section.get(key))
     }
 
     /// The raw settings of a profile, or `None`.

@@ -9,7 +9,8 @@ use crate::cache::{self, Cache, Key};
 use crate::env::{self, Context, Credentials};
 use crate::error::{Error, Result};
 use crate::mfa;
-use crate::profile::{Chain, Config, RoleHop, Source};
+use crate::profile::{Chain, Config, Kind, RoleHop, Source};
+use crate::sso;
 use crate::sts::{self, AssumeRole, Provided, Sts};
 
 /// Role sessions without a profile or `--duration` setting last this long; so do the
@@ -31,6 +32,8 @@ pub struct Request {
     pub refresh: bool,
     /// Never ask on the terminal.
     pub no_input: bool,
+    /// Never start an SSO login, even on a terminal.
+    pub no_login: bool,
 }
 
 /// Credentials and the region that goes with them.
@@ -47,9 +50,17 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
     let credentials = match (&chain.source, chain.roles.is_empty()) {
         // Static keys need no STS client: built apart from `source_credentials`.
         (Source::Static { keys, .. }, true) => keys.credentials(),
+        // So does an SSO profile: the portal, not STS, and a cache hit starts nothing.
+        (
+            Source::Provider {
+                profile,
+                kind: Kind::Sso,
+            },
+            true,
+        ) => sso_credentials(ctx, config, profile, request)?,
         (_, true) => {
             let sts = client(ctx, region.as_deref(), &request.profile)?;
-            source_credentials(ctx, &sts, config, &chain, &request.profile)?
+            source_credentials(ctx, &sts, config, &chain, request)?
         }
         (_, false) => {
             let plan = Plan::check(ctx, &chain, request)?;
@@ -153,7 +164,7 @@ fn roles(
             code: &plan.code,
             profile: &request.profile,
         };
-        let source = source_credentials(ctx, &sts, config, chain, &request.profile)?;
+        let source = source_credentials(ctx, &sts, config, chain, request)?;
         hops.assume_all(source, plan)
     })
 }
@@ -310,10 +321,15 @@ fn source_credentials(
     sts: &Sts,
     config: &Config,
     chain: &Chain,
-    profile: &str,
+    request: &Request,
 ) -> Result<Credentials> {
+    let profile = request.profile.as_str();
     let provided = match &chain.source {
         Source::Static { keys, .. } => return Ok(keys.credentials()),
+        Source::Provider {
+            profile: sso_profile,
+            kind: Kind::Sso,
+        } => return sso_credentials(ctx, config, sso_profile, request),
         Source::CredentialSource { source, .. } if source == "Environment" => {
             return environment(ctx, profile);
         }
@@ -327,6 +343,24 @@ fn source_credentials(
         },
     };
     sts.provided(&provided).map_err(|f| f.for_profile(profile))
+}
+
+/// An SSO profile's role credentials, from awsenv's cache (keyed on session, account and
+/// role) or the portal; `--refresh` skips the cache entry.
+fn sso_credentials(
+    ctx: &Context,
+    config: &Config,
+    sso_profile: &str,
+    request: &Request,
+) -> Result<Credentials> {
+    let role = sso::credentials::Role::of(config, sso_profile, &request.profile)?;
+    let store = Cache::open(ctx);
+    let login = sso::credentials::Login {
+        allowed: !request.no_login,
+    };
+    cached(ctx, store.as_ref(), &role.key(ctx), request.refresh, || {
+        sso::credentials::fetch(ctx, &role, &request.profile, login)
+    })
 }
 
 /// `credential_source = Environment`: the `AWS_*` keys, unless awsenv itself exported them

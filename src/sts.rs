@@ -231,6 +231,7 @@ impl Sts {
         creds: &Credentials,
         request: &AssumeRole<'_>,
     ) -> Result<Credentials, Failure> {
+        header_safe(creds)?;
         let mut call = self
             .client
             .assume_role()
@@ -256,6 +257,7 @@ impl Sts {
         code: &str,
         duration: i64,
     ) -> Result<Credentials, Failure> {
+        header_safe(creds)?;
         let call = self
             .client
             .get_session_token()
@@ -271,6 +273,7 @@ impl Sts {
 
     /// `GetCallerIdentity` signed with `creds`.
     pub fn caller_identity(&self, creds: &Credentials) -> Result<CallerIdentity, Failure> {
+        header_safe(creds)?;
         let call = self.client.get_caller_identity();
         let reply = self
             .runtime
@@ -408,7 +411,8 @@ fn provider_failure(what: &Provided<'_>, why: &str) -> Failure {
             kind: Kind::Sso,
             ..
         } => format!(
-            "no SSO credentials for profile `{name}` ({why}); run `aws sso login --profile {name}`"
+            "no SSO credentials for profile `{name}` ({why}); run `{}`",
+            crate::sso::login_command(name)
         ),
         Provided::Profile {
             name,
@@ -437,6 +441,23 @@ pub fn validate(creds: &Credentials, now: i64) -> Result<(), String> {
         )),
         _ => Ok(()),
     }
+}
+
+/// The key id and session token go into HTTP headers, where a newline, a control character
+/// or a non-ASCII byte cannot: the SDK then fails before sending anything, and that failure
+/// would read as "could not reach STS". Say what is wrong instead.
+fn header_safe(creds: &Credentials) -> Result<(), Failure> {
+    let unfit = |value: &str| !value.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    let what = if unfit(&creds.access_key_id) {
+        "access key id"
+    } else if creds.session_token.as_deref().is_some_and(unfit) {
+        "session token"
+    } else {
+        return Ok(());
+    };
+    Err(Failure::new(format!(
+        "the {what} holds a space, newline, control or non-ASCII character and cannot go into an HTTP header (a damaged credentials file or reply?); replace it with the value as issued"
+    )))
 }
 
 /// What a user should do about an STS error code.
@@ -621,6 +642,26 @@ mod tests {
         assert!(validate(&creds("AKID", Some(100)), 100).is_err());
         assert!(validate(&creds("AKID", Some(101)), 100).is_ok());
         assert!(validate(&creds("AKID", None), 100).is_ok());
+    }
+
+    #[test]
+    fn credentials_that_cannot_go_into_a_header_are_named() {
+        let token = |t: &str| Credentials {
+            session_token: Some(t.to_owned()),
+            ..creds("ASIAEXAMPLE", Some(2))
+        };
+        assert!(header_safe(&token("FwoGZXIvYXdzEXAMPLE+/=")).is_ok());
+        assert!(header_safe(&creds("AKIAEXAMPLE", None)).is_ok());
+        for bad in ["abc\ndef", "abc\u{e9}", "a\tb", " lead"] {
+            let said = header_safe(&token(bad)).unwrap_err().message;
+            assert!(
+                said.contains("session token") && said.contains("HTTP header"),
+                "{said}"
+            );
+            assert!(!said.contains(bad), "the token itself is never shown");
+        }
+        let said = header_safe(&creds("AKIA\nX", None)).unwrap_err().message;
+        assert!(said.contains("access key id"));
     }
 
     #[test]

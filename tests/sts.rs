@@ -422,7 +422,7 @@ fn sso_profile_without_a_login_says_how_to_log_in() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(stdout(&out), "false\n");
     assert!(
-        stderr(&out).contains("run `aws sso login --profile corp`"),
+        stderr(&out).contains("run `awsenv sso login --profile corp`"),
         "{}",
         stderr(&out)
     );

@@ -31,6 +31,7 @@ pub fn request(profile: String, session: &SessionArgs) -> Result<Request> {
         mfa_code: session.mfa_code.clone(),
         refresh: session.refresh,
         no_input: session.no_input,
+        no_login: session.no_input,
         profile,
     })
 }

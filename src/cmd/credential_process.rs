@@ -41,7 +41,9 @@ pub fn run(args: &CredentialProcessArgs, ctx: &Context) -> Result<()> {
         no_input: true,
         ..SessionArgs::default()
     };
-    let request = assume::request(args.profile.clone(), &session)?;
+    let mut request = assume::request(args.profile.clone(), &session)?;
+    // An SSO login asks nothing on the terminal (the browser does): it may run there.
+    request.no_login = false;
     let config = Config::load(ctx)?;
     let resolved = resolve::resolve(ctx, &config, &request)?;
     super::write_stdout(&json(&request.profile, &resolved.credentials)?);

@@ -62,6 +62,9 @@ fn all_checks(args: &DoctorArgs, ctx: &Context) -> Vec<Check> {
     ));
     if let Some(config) = &config {
         checks.extend(profile_checks(config, profile.as_deref()));
+        if let Some(p) = profile.as_deref() {
+            checks.extend(crate::doctor::sso::token(ctx, config, p));
+        }
     }
     checks.extend(sts_checks(args, ctx, config.as_ref(), profile.as_deref()));
     checks.extend(caches::cli_cache(ctx));

@@ -42,7 +42,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
         Command::Doctor(args) => doctor::run(&args, ctx),
         Command::Completions(args) => completions::run(&args, ctx).map(|()| 0),
         Command::CredentialProcess(args) => credential_process::run(&args, ctx).map(|()| 0),
-        Command::Sso(args) => sso::run(&args, ctx),
+        Command::Sso(command) => sso::run(command, ctx).map(|()| 0),
     };
     result.unwrap_or_else(|error| {
         report(&error);

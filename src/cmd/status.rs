@@ -1,8 +1,8 @@
 //! `awsenv status`: what is exported now, for whom, how long it has left, where it came from,
 //! and which variable shadows it.
 //!
-//! Reads the environment only (no files, no STS, no async runtime). `Snapshot` is shared with
-//! `doctor`, which checks the same state.
+//! Reads the environment (and, for an SSO profile, its token file beside the config): no STS,
+//! no async runtime. `Snapshot` is shared with `doctor`, which checks the same state.
 
 use serde::Serialize;
 
@@ -114,13 +114,75 @@ pub fn shadowing(ctx: &Context) -> Vec<Shadow> {
     found
 }
 
+/// The IAM Identity Center session behind the profile in use, and its login's expiry.
+#[derive(Debug, Clone, Serialize)]
+pub struct SsoLogin {
+    /// The session name, or the start URL of a legacy profile.
+    pub session: String,
+    pub logged_in: bool,
+    pub expires: Option<String>,
+    pub remaining_seconds: Option<i64>,
+    pub refreshable: bool,
+}
+
+impl SsoLogin {
+    /// The login behind `profile`, or `None` when it is no SSO profile (or the files cannot
+    /// be read: `doctor` says why).
+    pub fn read(ctx: &Context, profile: &str) -> Option<Self> {
+        use crate::sso::credentials::{TokenState, token_state};
+        let config = crate::profile::Config::load(ctx).ok()?;
+        let session = crate::sso::Session::for_profile(&config, profile).ok()?;
+        let (expires_at, refreshable) = match token_state(ctx, &session) {
+            TokenState::Missing => (None, false),
+            TokenState::Valid {
+                expires_at,
+                refreshable,
+            } => (Some(expires_at), refreshable),
+            TokenState::Expired {
+                expires_at,
+                refreshable,
+            } => (expires_at, refreshable),
+        };
+        let remaining = expires_at.map(|at| at - ctx.now());
+        Some(Self {
+            session: session.id().to_owned(),
+            logged_in: remaining.is_some_and(|left| left > 0),
+            expires: expires_at.map(env::rfc3339),
+            remaining_seconds: remaining,
+            refreshable,
+        })
+    }
+
+    fn describe(&self) -> String {
+        let state = match self.remaining_seconds {
+            None => "no login".to_owned(),
+            Some(left) if left > 0 => format!(
+                "until {} ({} left)",
+                self.expires.as_deref().unwrap_or("-"),
+                duration::human(left)
+            ),
+            Some(left) => format!(
+                "expired {} ago{}",
+                duration::human(-left),
+                if self.refreshable { " (renewable)" } else { "" }
+            ),
+        };
+        format!("session `{}` {state}", self.session)
+    }
+}
+
 pub fn run(args: &StatusArgs, ctx: &Context) -> Result<()> {
     let snapshot = Snapshot::read(ctx);
+    let sso = snapshot
+        .as_ref()
+        .filter(|s| s.origin != Origin::EnvKeys)
+        .and_then(|s| s.profile.as_deref())
+        .and_then(|p| SsoLogin::read(ctx, p));
     let text = if args.json {
-        json(snapshot.as_ref(), ctx.now())?
+        json(snapshot.as_ref(), sso.as_ref(), ctx.now())?
     } else {
         match &snapshot {
-            Some(s) => report(s, ctx.now()),
+            Some(s) => report(s, sso.as_ref(), ctx.now()),
             None => {
                 "nothing exported: no AWSENV_PROFILE, AWS_ACCESS_KEY_ID or AWS_PROFILE in this \
                  shell (`awsenv assume PROFILE` exports one)\n"
@@ -132,7 +194,7 @@ pub fn run(args: &StatusArgs, ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-fn report(s: &Snapshot, now: i64) -> String {
+fn report(s: &Snapshot, sso: Option<&SsoLogin>, now: i64) -> String {
     let mut lines = vec![
         ("profile", s.profile.clone().unwrap_or_else(|| "-".into())),
         ("source", s.origin.describe().to_owned()),
@@ -146,6 +208,9 @@ fn report(s: &Snapshot, now: i64) -> String {
         lines.push(("key id", format!("{key} ({kind})")));
     }
     lines.push(("expires", expiry_text(s, now)));
+    if let Some(sso) = sso {
+        lines.push(("sso", sso.describe()));
+    }
     lines.push(("region", s.region.clone().unwrap_or_else(|| "-".into())));
     for shadow in &s.shadowing {
         lines.push((
@@ -187,9 +252,11 @@ struct Json<'a> {
     expires: Option<String>,
     remaining_seconds: Option<i64>,
     expired: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sso: Option<&'a SsoLogin>,
 }
 
-fn json(snapshot: Option<&Snapshot>, now: i64) -> Result<String> {
+fn json(snapshot: Option<&Snapshot>, sso: Option<&SsoLogin>, now: i64) -> Result<String> {
     let remaining = snapshot.and_then(|s| s.remaining(now));
     let value = Json {
         exported: snapshot.is_some(),
@@ -197,6 +264,7 @@ fn json(snapshot: Option<&Snapshot>, now: i64) -> Result<String> {
         expires: snapshot.and_then(|s| s.expires_at).map(env::rfc3339),
         remaining_seconds: remaining,
         expired: remaining.map(|left| left <= 0),
+        sso,
     };
     let mut text = serde_json::to_string_pretty(&value)
         .map_err(|e| Error::Usage(format!("cannot write the status as JSON: {e}")))?;
@@ -271,9 +339,9 @@ mod tests {
             ("AWSENV_EXPIRES_AT", "1002520"),
         ]))
         .unwrap();
-        let text = report(&s, 1_000_000);
+        let text = report(&s, None, 1_000_000);
         assert!(text.contains("42m left"), "{text}");
         assert!(text.contains("…9876 (temporary)"), "{text}");
-        assert!(report(&s, 1_002_600).contains("expired 1m ago"));
+        assert!(report(&s, None, 1_002_600).contains("expired 1m ago"));
     }
 }

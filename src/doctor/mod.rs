@@ -9,6 +9,7 @@ pub mod environment;
 pub mod files;
 pub mod imds;
 pub mod online;
+pub mod sso;
 
 use std::fmt;
 

@@ -86,6 +86,7 @@ impl Probe {
         let request = Request {
             profile: profile.to_owned(),
             no_input: true,
+            no_login: true,
             ..Request::default()
         };
         let resolved = match resolve::resolve(&self.ctx, config, &request) {
@@ -171,6 +172,7 @@ impl Probe {
         let request = Request {
             profile: profile.to_owned(),
             no_input: true,
+            no_login: true,
             ..Request::default()
         };
         let answer = match (
@@ -244,7 +246,7 @@ fn fix_for(config: &Config, profile: &str) -> String {
                 profile,
             },
             None,
-        ) => format!("aws sso login --profile {}", quoted(profile)),
+        ) => crate::sso::login_command(profile),
         (
             Source::Provider {
                 kind: Kind::Login,

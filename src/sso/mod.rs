@@ -1,6 +1,274 @@
-//! IAM Identity Center: the profiles an SSO session is granted (`populate`).
+//! IAM Identity Center: which session a profile uses, where its OIDC and portal endpoints
+//! are, and the SDK clients for them.
 //!
-//! Everything that talks to the SSO portal or edits the config file on an SSO session's
-//! behalf lives below here; resolving an SSO profile's credentials goes through aws-config.
+//! `login` runs the browser (PKCE) and device-code flows, `token` is the cache the AWS CLI
+//! shares, `credentials` turns a token into a profile's role credentials, `logout` ends a
+//! session, `populate` writes a profile per granted role. Nothing here runs on the prompt path: a runtime starts only on a cache miss.
 
+pub mod credentials;
+pub mod login;
+pub mod logout;
 pub mod populate;
+pub mod token;
+
+use std::time::Duration;
+
+use aws_sdk_ssooidc::config::timeout::TimeoutConfig;
+use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
+
+use crate::env::Context;
+use crate::error::{Error, Result};
+use crate::profile::{Config, Kind, Source};
+
+/// `sso_registration_scopes` when a session sets none.
+const DEFAULT_SCOPE: &str = "sso:account:access";
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const DEFAULT_CALL_TIMEOUT: i64 = 20;
+
+/// One IAM Identity Center session: an `[sso-session NAME]` section, or the `sso_start_url`
+/// and `sso_region` of a legacy profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The section's name; `None` for a legacy profile.
+    pub name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    /// Registration scopes (sessions only; legacy profiles register none).
+    pub scopes: Vec<String>,
+}
+
+impl Session {
+    /// What the token cache file is named after: the session name, else the start URL.
+    pub fn id(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.start_url)
+    }
+
+    /// How messages name it.
+    pub fn describe(&self) -> String {
+        match &self.name {
+            Some(name) => format!("SSO session `{name}`"),
+            None => format!("SSO start URL {}", self.start_url),
+        }
+    }
+
+    /// The `[sso-session NAME]` section.
+    pub fn named(config: &Config, name: &str) -> Result<Self> {
+        let Some(get) = config.sso_session(name) else {
+            return Err(Error::Usage(format!(
+                "no [sso-session {name}] section in {}; add one with sso_start_url and sso_region",
+                config.config_path().display()
+            )));
+        };
+        let required = |key: &str| {
+            get(key).map(str::to_owned).ok_or_else(|| {
+                Error::Usage(format!(
+                    "[sso-session {name}] in {} has no {key}; add it",
+                    config.config_path().display()
+                ))
+            })
+        };
+        let scopes = get("sso_registration_scopes")
+            .unwrap_or(DEFAULT_SCOPE)
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Self {
+            name: Some(name.to_owned()),
+            start_url: required("sso_start_url")?,
+            region: required("sso_region")?,
+            scopes,
+        })
+    }
+
+    /// The session behind `profile`: its own settings, or those of the SSO profile at the root
+    /// of its role chain.
+    pub fn for_profile(config: &Config, profile: &str) -> Result<Self> {
+        let sso_profile = sso_root(config, profile)?;
+        Self::of_sso_profile(config, &sso_profile, profile)
+    }
+
+    /// The session of `sso_profile`, which must set `sso_session` or `sso_start_url`.
+    pub fn of_sso_profile(config: &Config, sso_profile: &str, asked: &str) -> Result<Self> {
+        let settings = config
+            .get(sso_profile)
+            .ok_or_else(|| Error::usage(asked, "no such profile; `awsenv list` shows them"))?;
+        if let Some(name) = settings.get("sso_session") {
+            return Self::named(config, name).map_err(|e| Error::usage(asked, e));
+        }
+        let missing = |key: &str| {
+            Error::usage(
+                asked,
+                format!("profile `{sso_profile}` sets sso_start_url but no {key}; add it"),
+            )
+        };
+        Ok(Self {
+            name: None,
+            start_url: settings
+                .get("sso_start_url")
+                .ok_or_else(|| missing("sso_start_url"))?
+                .to_owned(),
+            region: settings
+                .get("sso_region")
+                .ok_or_else(|| missing("sso_region"))?
+                .to_owned(),
+            scopes: Vec::new(),
+        })
+    }
+}
+
+/// The profile that holds the SSO settings of `profile`'s chain.
+fn sso_root(config: &Config, profile: &str) -> Result<String> {
+    match config.chain(profile)?.source {
+        Source::Provider {
+            profile: root,
+            kind: Kind::Sso,
+        } => Ok(root),
+        _ => Err(Error::usage(
+            profile,
+            "is not an IAM Identity Center profile (no sso_session or sso_start_url in it or its source); name one, or use --sso-session",
+        )),
+    }
+}
+
+/// What to run to log in for `profile`, as it can be pasted.
+pub fn login_command(profile: &str) -> String {
+    format!("awsenv sso login --profile {}", shell_words::quote(profile))
+}
+
+/// `AWS_ENDPOINT_URL_SSO_OIDC`, else `AWS_ENDPOINT_URL`, else IAM Identity Center's own.
+pub fn oidc_endpoint(ctx: &Context, region: &str) -> String {
+    ctx.var("AWS_ENDPOINT_URL_SSO_OIDC")
+        .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
+        .map_or_else(
+            || format!("https://oidc.{region}.amazonaws.com"),
+            |url| url.trim_end_matches('/').to_owned(),
+        )
+}
+
+/// `AWS_ENDPOINT_URL_SSO`, else `AWS_ENDPOINT_URL`, else the access portal's own.
+pub fn portal_endpoint(ctx: &Context, region: &str) -> String {
+    ctx.var("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
+        .map_or_else(
+            || format!("https://portal.sso.{region}.amazonaws.com"),
+            |url| url.trim_end_matches('/').to_owned(),
+        )
+}
+
+/// A current-thread runtime for the SDK calls of one command.
+pub fn runtime() -> std::result::Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the SSO client: {e}"))
+}
+
+/// Per-call bounds: connect 3 s, the whole call `AWSENV_STS_TIMEOUT` (default 20 s).
+fn timeouts(ctx: &Context) -> TimeoutConfig {
+    let total = Duration::from_secs(
+        ctx.duration_var("AWSENV_STS_TIMEOUT", DEFAULT_CALL_TIMEOUT)
+            .max(1)
+            .unsigned_abs(),
+    );
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(total))
+        .operation_timeout(total)
+        .build()
+}
+
+/// The SSO OIDC client for `region`.
+pub fn oidc_client(ctx: &Context, region: &str) -> aws_sdk_ssooidc::Client {
+    let config = aws_sdk_ssooidc::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .timeout_config(timeouts(ctx))
+        .endpoint_url(oidc_endpoint(ctx, region))
+        .build();
+    aws_sdk_ssooidc::Client::from_conf(config)
+}
+
+/// The access portal client for `region`.
+pub fn portal_client(ctx: &Context, region: &str) -> aws_sdk_sso::Client {
+    let config = aws_sdk_sso::Config::builder()
+        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
+        .region(aws_sdk_sso::config::Region::new(region.to_owned()))
+        .timeout_config(timeouts(ctx))
+        .endpoint_url(portal_endpoint(ctx, region))
+        .build();
+    aws_sdk_sso::Client::from_conf(config)
+}
+
+/// An SDK error as one line: its code and message when the service sent them, else the
+/// error and its causes. Never a token: requests are not part of SDK errors' text.
+pub fn sdk_failure<E, R>(
+    what: &str,
+    endpoint: &str,
+    error: &aws_sdk_ssooidc::error::SdkError<E, R>,
+) -> String
+where
+    E: aws_sdk_ssooidc::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
+    match error {
+        SdkError::TimeoutError(_) => format!(
+            "{what}: no answer from {endpoint} in time; check the network or AWSENV_STS_TIMEOUT"
+        ),
+        SdkError::DispatchFailure(_) => {
+            format!("{what}: could not reach {endpoint}; check the network or the endpoint")
+        }
+        _ => match (error.code(), error.message()) {
+            (Some(code), Some(message)) => format!("{what}: {code}: {}", one_line(message)),
+            (Some(code), None) => format!("{what}: {code}"),
+            _ => format!("{what}: {endpoint} sent a reply awsenv could not read"),
+        },
+    }
+}
+
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The user can be talked to: stderr is a terminal.
+pub fn interactive() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_honour_the_sdk_variables() {
+        let ctx = Context::fake(&[], 0);
+        assert_eq!(
+            oidc_endpoint(&ctx, "eu-west-1"),
+            "https://oidc.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            portal_endpoint(&ctx, "eu-west-1"),
+            "https://portal.sso.eu-west-1.amazonaws.com"
+        );
+        let ctx = Context::fake(
+            &[
+                ("AWS_ENDPOINT_URL", "http://all"),
+                ("AWS_ENDPOINT_URL_SSO_OIDC", "http://oidc/"),
+            ],
+            0,
+        );
+        assert_eq!(oidc_endpoint(&ctx, "r"), "http://oidc");
+        assert_eq!(portal_endpoint(&ctx, "r"), "http://all");
+    }
+
+    #[test]
+    fn advice_can_be_pasted() {
+        assert_eq!(login_command("prod"), "awsenv sso login --profile prod");
+        assert_eq!(
+            login_command("dev account/admin"),
+            "awsenv sso login --profile 'dev account/admin'"
+        );
+    }
+}

@@ -100,7 +100,8 @@ fn portal_region(config: &Config, session: &str) -> Result<String> {
         )));
     }
     config
-        .sso_session(session, "sso_region")
+        .sso_session(session)
+        .and_then(|get| get("sso_region"))
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
         .ok_or_else(|| {

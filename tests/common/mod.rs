@@ -5,6 +5,7 @@
 pub mod moto;
 pub mod portal;
 pub mod pwsh;
+pub mod sso;
 pub mod stub;
 
 use std::collections::BTreeMap;
