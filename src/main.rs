@@ -12,6 +12,7 @@ mod error;
 mod mfa;
 mod profile;
 mod resolve;
+mod server;
 mod shell;
 mod sts;
 
