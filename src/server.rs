@@ -566,12 +566,12 @@ fn credentials(shared: &Shared, now: i64) -> Reply {
     if now < held.expires_at {
         return Reply::ok(held.body.clone());
     }
-    let why = held
-        .failure
-        .as_deref()
-        .unwrap_or("STS has not answered yet");
+    let why = match held.failure.as_deref() {
+        Some(failure) => format!("renewing them failed: {failure}"),
+        None => "their renewal is still waiting for STS".to_owned(),
+    };
     let message = format!(
-        "profile `{}`: the served credentials expired at {} and renewing them failed ({why}); fix that, or restart the command under `awsenv exec --server {}`",
+        "profile `{}`: the served credentials expired at {} and {why}; fix that, or restart the command under `awsenv exec --server {}`",
         shared.profile,
         env::rfc3339(held.expires_at),
         shell_words::quote(&shared.profile),
