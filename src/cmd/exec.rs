@@ -197,7 +197,6 @@ mod signals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::process::ExitStatusExt;
 
     #[test]
     fn later_ops_win() {
@@ -211,8 +210,10 @@ mod tests {
         assert_eq!(changes["AWS_SESSION_TOKEN"], None);
     }
 
+    #[cfg(unix)]
     #[test]
     fn signals_map_to_128_plus() {
+        use std::os::unix::process::ExitStatusExt;
         assert_eq!(exit_code(ExitStatus::from_raw(7 << 8)), 7);
         assert_eq!(exit_code(ExitStatus::from_raw(libc::SIGTERM)), 143);
     }
