@@ -5,10 +5,10 @@
 //! This module does not talk to STS; the caller does lock → get → (miss: STS, put) → drop.
 
 use crate::env::{Context, Credentials, rfc3339};
+use crate::platform;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -84,15 +84,13 @@ pub fn refresh_window(ctx: &Context) -> i64 {
     ctx.duration_var("AWSENV_REFRESH_WINDOW", DEFAULT_REFRESH_WINDOW)
 }
 
-/// `AWSENV_CACHE_DIR`, else `$XDG_CACHE_HOME/awsenv`, else `~/.cache/awsenv`.
+/// `AWSENV_CACHE_DIR`, else the platform's: `$XDG_CACHE_HOME/awsenv` or `~/.cache/awsenv`,
+/// `%LOCALAPPDATA%\awsenv` on Windows.
 fn cache_dir(ctx: &Context) -> Option<PathBuf> {
-    if let Some(dir) = ctx.var("AWSENV_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
+    match ctx.var("AWSENV_CACHE_DIR") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => platform::cache_dir(ctx),
     }
-    if let Some(xdg) = ctx.var("XDG_CACHE_HOME") {
-        return Some(Path::new(xdg).join("awsenv"));
-    }
-    ctx.home().map(|home| home.join(".cache").join("awsenv"))
 }
 
 impl Cache {
@@ -101,7 +99,10 @@ impl Cache {
         let opened = match cache_dir(ctx) {
             Some(dir) => Self::open_dir(&dir)
                 .map_err(|why| format!("cache directory {} {why}", dir.display())),
-            None => Err("no cache directory (HOME is not set)".to_owned()),
+            None => Err(format!(
+                "no cache directory ({} is not set)",
+                platform::CACHE_BASE
+            )),
         };
         opened
             .map_err(|why| eprintln!("awsenv: warning: {why}; working without the cache"))
@@ -110,27 +111,11 @@ impl Cache {
 
     /// The checks of `open`; the error completes "cache directory X …".
     fn open_dir(dir: &Path) -> Result<Cache, String> {
-        let created = fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir);
-        created.map_err(|e| format!("cannot be created ({e})"))?;
+        platform::create_private_dir(dir).map_err(|e| format!("cannot be created ({e})"))?;
         let meta = fs::symlink_metadata(dir).map_err(|e| format!("cannot be read ({e})"))?;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
-        if meta.file_type().is_symlink() {
-            Err("is a symlink".into())
-        } else if !meta.is_dir() {
-            Err("is not a directory".into())
-        } else if meta.uid() != me {
-            Err(format!("is owned by uid {}, not you", meta.uid()))
-        } else if meta.mode() & 0o022 != 0 {
-            Err(format!(
-                "is group- or world-writable (mode {:o})",
-                meta.mode() & 0o777
-            ))
-        } else {
-            Ok(Cache { dir: dir.into() })
+        match platform::untrusted_dir(dir, &meta) {
+            Some(why) => Err(why),
+            None => Ok(Cache { dir: dir.into() }),
         }
     }
 
@@ -208,9 +193,9 @@ impl Cache {
                 .dir
                 .join(format!(".{name}.{}.{n}.tmp", std::process::id()));
             let mut options = OpenOptions::new();
-            options.write(true).create_new(true).mode(0o600);
+            options.write(true).create_new(true);
             attempts += 1;
-            match options.custom_flags(libc::O_NOFOLLOW).open(&tmp) {
+            match platform::private_no_follow(&mut options).open(&tmp) {
                 // A stale file of a dead process with our pid: take the next number.
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 16 => continue,
                 opened => return opened.map(|file| (tmp, file)),
@@ -223,13 +208,8 @@ impl Cache {
     pub fn lock(&self, key: &Key) -> io::Result<Lock> {
         let path = self.dir.join(format!("{}.lock", key.stem()));
         let mut options = OpenOptions::new();
-        options
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600);
-        let file = options.custom_flags(libc::O_NOFOLLOW).open(&path)?;
+        options.read(true).write(true).create(true).truncate(false);
+        let file = platform::private_no_follow(&mut options).open(&path)?;
         file.lock()?;
         Ok(Lock { _file: file })
     }
@@ -269,10 +249,8 @@ fn is_entry_name(path: &Path) -> bool {
 
 /// The stored entry at `path`, or `None` for anything missing, unreadable, large or malformed.
 fn read_entry(path: &Path) -> Option<Stored> {
-    let file = OpenOptions::new()
-        .read(true)
-        // Never follow a link out of the directory, never block on a FIFO.
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+    // Never follow a link out of the directory, never block on a FIFO.
+    let file = platform::private_no_follow(OpenOptions::new().read(true))
         .open(path)
         .ok()?;
     let mut bytes = Vec::new();
@@ -318,6 +296,7 @@ impl Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
     use std::os::unix::fs::PermissionsExt;
     use std::sync::{Arc, atomic::AtomicUsize};
 
@@ -353,6 +332,7 @@ mod tests {
         Cache::open(&ctx(&[("AWSENV_CACHE_DIR", dir.to_str().unwrap())])).unwrap()
     }
 
+    #[cfg(unix)]
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
@@ -374,6 +354,7 @@ mod tests {
             [key().file_name()],
             "no temporary file is left"
         );
+        #[cfg(unix)]
         assert_eq!(
             (mode(&dir), mode(&dir.join(key().file_name()))),
             (0o700, 0o600)
@@ -384,6 +365,21 @@ mod tests {
         assert_eq!(cache.get(&key(), NOW, 300), Some(creds(NOW + 7200)));
     }
 
+    #[cfg(windows)]
+    #[test]
+    fn directory_is_local_app_data_on_windows() {
+        let at = |vars: &[(&str, &str)]| cache_dir(&ctx(vars));
+        let local = ("LOCALAPPDATA", "C:\\Users\\me\\AppData\\Local");
+        let want = Path::new(local.1).join("awsenv");
+        assert_eq!(at(&[local, ("HOME", "C:\\h")]), Some(want));
+        assert_eq!(
+            at(&[local, ("AWSENV_CACHE_DIR", "D:\\c")]),
+            Some("D:\\c".into())
+        );
+        assert_eq!(at(&[("USERPROFILE", "C:\\u")]), None);
+    }
+
+    #[cfg(unix)]
     #[test]
     fn directory_is_chosen_from_the_context() {
         let at = |vars: &[(&str, &str)]| cache_dir(&ctx(vars)).unwrap();
@@ -398,6 +394,7 @@ mod tests {
         assert!(Cache::open(&ctx(&[])).is_none());
     }
 
+    #[cfg(unix)]
     #[test]
     fn untrusted_directories_are_refused() {
         let tmp = tempfile::tempdir().unwrap();
@@ -445,12 +442,15 @@ mod tests {
         fs::write(&path, &good).unwrap();
         assert!(cache.get(&key(), NOW, 300).is_some());
         fs::remove_file(&path).unwrap();
-        std::process::Command::new("mkfifo")
-            .arg(&path)
-            .status()
-            .unwrap();
-        assert_eq!(cache.get(&key(), NOW, 300), None, "a FIFO does not block");
-        fs::remove_file(&path).unwrap();
+        #[cfg(unix)]
+        {
+            std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert_eq!(cache.get(&key(), NOW, 300), None, "a FIFO does not block");
+            fs::remove_file(&path).unwrap();
+        }
         fs::create_dir(&path).unwrap();
         assert_eq!(cache.get(&key(), NOW, 300), None);
     }

@@ -98,6 +98,57 @@ pub enum Command {
     /// Print credentials in the AWS `credential_process` JSON format
     #[command(name = "credential-process")]
     CredentialProcess(CredentialProcessArgs),
+    /// IAM Identity Center (SSO): the profiles a session is granted
+    Sso(SsoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoArgs {
+    #[command(subcommand)]
+    pub command: SsoCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// Write one profile per account and role the SSO session is granted
+    #[command(
+        long_about = "Write one profile per account and role the SSO session is granted \
+            (ListAccounts and ListAccountRoles, every page), into a block of the config file \
+            that awsenv owns, between marker comments naming the session. Every line outside \
+            the block stays as it is; a second run with the same grants changes nothing. \
+            Profiles no longer granted stay unless --prune. Prints the change (a diff of the \
+            block's profiles) on stdout.\n\n\
+            Names come from --template, made valid for the AWS SDKs (letters, digits and \
+            _-/.%@:+; any other run of characters becomes `-`) and unique (a clash gets \
+            `-ACCOUNT_ID`).\n\n\
+            Needs a valid SSO token for the session: run `awsenv sso login --sso-session NAME` \
+            first."
+    )]
+    Populate(PopulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PopulateArgs {
+    /// The `[sso-session NAME]` of the config file
+    #[arg(add = ArgValueCandidates::new(crate::profile::complete_sso_sessions))]
+    pub session: String,
+    /// Profile names, from {account_name}, {account_id}, {role_name}, {email}, {session}
+    #[arg(
+        long,
+        short = 't',
+        value_name = "T",
+        default_value = "{account_name}/{role_name}"
+    )]
+    pub template: String,
+    /// Region written into each profile (`region = R`)
+    #[arg(long, short = 'r', value_name = "R")]
+    pub region: Option<String>,
+    /// Drop the block's profiles that are no longer granted
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the change and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

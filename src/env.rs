@@ -104,10 +104,7 @@ impl Context {
 
     /// A context from explicit variables and clock.
     pub fn new(vars: HashMap<String, String>, now: i64) -> Self {
-        let home = vars
-            .get("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from);
+        let home = crate::platform::home_dir(&vars);
         Self { vars, now, home }
     }
 

@@ -10,10 +10,12 @@ mod duration;
 mod env;
 mod error;
 mod mfa;
+mod platform;
 mod profile;
 mod resolve;
 mod server;
 mod shell;
+mod sso;
 mod sts;
 
 use clap::{CommandFactory, Parser};

@@ -1,10 +1,9 @@
-//! The MFA code: from `--mfa-code`, else asked once on `/dev/tty`, never on stdout.
+//! The MFA code: from `--mfa-code`, else asked once on the terminal, never on stdout.
 //!
 //! Only the shape of a code is checked here (six digits); STS decides whether it is right.
 //! Without a terminal, or with `--no-input` (the prompt hook), asking is an error that says
 //! how to pass the code.
 
-use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 
 use crate::error::{Error, Result};
@@ -64,17 +63,14 @@ pub fn check_shape(code: &str, profile: &str) -> Result<()> {
     }
 }
 
-/// Ask on `/dev/tty`; `None` when there is no terminal or nothing was typed.
+/// Ask on the terminal (`/dev/tty`, the console on Windows); `None` when there is none or
+/// nothing was typed.
 fn ask(serial: &str) -> Option<String> {
-    let mut tty = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .ok()?;
-    write!(tty, "MFA code for {serial}: ").ok()?;
-    tty.flush().ok()?;
+    let (input, mut output) = crate::platform::terminal()?;
+    write!(output, "MFA code for {serial}: ").ok()?;
+    output.flush().ok()?;
     let mut line = String::new();
-    BufReader::new(&tty).read_line(&mut line).ok()?;
+    BufReader::new(input).read_line(&mut line).ok()?;
     let code = line.trim().to_owned();
     (!code.is_empty()).then_some(code)
 }

@@ -21,6 +21,8 @@ pub enum Kind {
     Static,
     Role,
     Sso,
+    /// `login_session`: the console credentials `aws login` caches.
+    Login,
     Process,
     WebIdentity,
     /// A profile that holds settings but no credentials.
@@ -33,6 +35,7 @@ impl Kind {
             Kind::Static => "static",
             Kind::Role => "role",
             Kind::Sso => "sso",
+            Kind::Login => "login",
             Kind::Process => "process",
             Kind::WebIdentity => "web-identity",
             Kind::None => "none",
@@ -79,7 +82,8 @@ pub enum Source {
     Static { profile: String, keys: StaticKeys },
     /// `credential_source = Environment | Ec2InstanceMetadata | EcsContainer`.
     CredentialSource { profile: String, source: String },
-    /// SSO, `credential_process` or `web_identity_token_file`: aws-config's provider for it.
+    /// SSO, `login_session`, `credential_process` or `web_identity_token_file`: aws-config's
+    /// provider for it.
     Provider { profile: String, kind: Kind },
 }
 
@@ -166,6 +170,18 @@ impl Config {
         let mut names: Vec<&str> = self.set.profiles().collect();
         names.sort_unstable();
         names
+    }
+
+    /// Every `[sso-session NAME]` name, sorted.
+    pub fn sso_session_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.set.sso_sessions().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The setting `key` of `[sso-session NAME]`; `None` when either is missing.
+    pub fn sso_session(&self, name: &str, key: &str) -> Option<&str> {
+        self.set.sso_session(name)?.get(key)
     }
 
     /// The raw settings of a profile, or `None`.
@@ -318,13 +334,15 @@ impl Config {
                     profile: current.clone(),
                     keys: static_keys(profile, name)?,
                 },
-                kind @ (Kind::Sso | Kind::Process | Kind::WebIdentity) => Source::Provider {
-                    profile: current.clone(),
-                    kind,
-                },
+                kind @ (Kind::Sso | Kind::Login | Kind::Process | Kind::WebIdentity) => {
+                    Source::Provider {
+                        profile: current.clone(),
+                        kind,
+                    }
+                }
                 Kind::None => {
                     let what = if current == name {
-                        "has no credentials (no keys, role_arn, sso, credential_process or web_identity_token_file)".to_owned()
+                        "has no credentials (no keys, role_arn, sso, login_session, credential_process or web_identity_token_file)".to_owned()
                     } else {
                         format!(
                             "is the source of `{}` but has no credentials",
@@ -355,6 +373,8 @@ fn kind_of(profile: &Profile) -> Kind {
         Kind::Role
     } else if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
         Kind::Sso
+    } else if profile.get("login_session").is_some() {
+        Kind::Login
     } else if profile.get("credential_process").is_some() {
         Kind::Process
     } else if profile.get("aws_access_key_id").is_some() {
@@ -480,6 +500,19 @@ pub fn complete_names() -> Vec<clap_complete::engine::CompletionCandidate> {
         .unwrap_or_default()
 }
 
+/// `[sso-session]` names for shell completion, from the user's own config file.
+pub fn complete_sso_sessions() -> Vec<clap_complete::engine::CompletionCandidate> {
+    Config::load(&Context::from_process())
+        .map(|config| {
+            config
+                .sso_session_names()
+                .into_iter()
+                .map(clap_complete::engine::CompletionCandidate::new)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,6 +568,8 @@ sso_account_id = 1
 sso_role_name = r
 [profile proc]
 credential_process = /bin/echo
+[profile console]
+login_session = arn:aws:iam::123456789012:user/Admin
 [profile web]
 role_arn = arn:aws:iam::1:role/w
 web_identity_token_file = /tmp/token
@@ -570,6 +605,14 @@ region = us-east-1
         assert_eq!(c.kind("a"), Kind::Role);
         assert_eq!(c.kind("sso"), Kind::Sso);
         assert_eq!(c.kind("proc"), Kind::Process);
+        assert_eq!(c.kind("console"), Kind::Login);
+        assert!(matches!(
+            c.chain("console").unwrap().source,
+            Source::Provider {
+                kind: Kind::Login,
+                ..
+            }
+        ));
         assert_eq!(c.kind("web"), Kind::WebIdentity);
         assert_eq!(c.kind("settings"), Kind::None);
         assert!(matches!(

@@ -68,7 +68,7 @@ impl Shell {
 
     /// A shell from its name or the basename of its path: `zsh`, `/usr/bin/fish`, `pwsh`, `dash`.
     pub fn from_name(name: &str) -> Option<Self> {
-        let base = name.rsplit('/').next().unwrap_or(name);
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
         let base = base.strip_prefix('-').unwrap_or(base); // login shells: `-bash`
         let base = base.strip_suffix(".exe").unwrap_or(base);
         Some(match base {
@@ -82,11 +82,12 @@ impl Shell {
         })
     }
 
-    /// `--shell`, else `AWSENV_SHELL` (set by `init`), else the basename of `$SHELL`, else `sh`.
+    /// `--shell`, else `AWSENV_SHELL` (set by `init`), else the basename of `$SHELL`, else
+    /// `powershell` on Windows and `sh` elsewhere.
     pub fn detect(flag: Option<Shell>, ctx: &Context) -> Shell {
         flag.or_else(|| ctx.var("AWSENV_SHELL").and_then(Shell::from_name))
             .or_else(|| ctx.var("SHELL").and_then(Shell::from_name))
-            .unwrap_or(Shell::Sh)
+            .unwrap_or(crate::platform::DEFAULT_SHELL)
     }
 
     /// A single-quoted literal that this dialect reads back as exactly `value`.
@@ -172,21 +173,43 @@ pub fn quote_fish(value: &str) -> String {
     format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
 }
 
-/// The characters that end a PowerShell single-quoted string: `'` `‘` `’` `‚` `‛`.
-pub const POWERSHELL_QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
-
-/// PowerShell: `'…'`, every one of the five single-quote characters doubled.
+/// PowerShell: printable ASCII only, so the snippet arrives intact through any console code
+/// page and any line ending. Runs of printable ASCII go in `'…'` with `'` doubled; every other
+/// character is `[char]0xNNNN`, one per UTF-16 code unit; the parts are joined with `+`, and
+/// the expression starts with a string (`''`), since `+` converts its right side to the type
+/// of its left: `[char]0x2018 + 'x'` is an error and `[char]0xD83E + [char]0xDD80` a number.
 pub fn quote_powershell(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
+    let mut parts: Vec<String> = Vec::new();
+    let mut run: Option<String> = None;
     for c in value.chars() {
-        if POWERSHELL_QUOTES.contains(&c) {
-            out.push(c);
+        if c == ' ' || c.is_ascii_graphic() {
+            let run = run.get_or_insert_with(String::new);
+            if c == '\'' {
+                run.push('\'');
+            }
+            run.push(c);
+            continue;
         }
-        out.push(c);
+        if let Some(text) = run.take() {
+            parts.push(format!("'{text}'"));
+        }
+        if parts.is_empty() {
+            parts.push("''".to_owned());
+        }
+        let mut units = [0u16; 2];
+        parts.extend(
+            c.encode_utf16(&mut units)
+                .iter()
+                .map(|unit| format!("[char]0x{unit:04X}")),
+        );
     }
-    out.push('\'');
-    out
+    if let Some(text) = run {
+        parts.push(format!("'{text}'"));
+    }
+    if parts.is_empty() {
+        return "''".to_owned();
+    }
+    parts.join(" + ")
 }
 
 #[cfg(test)]
@@ -215,13 +238,31 @@ mod tests {
     }
 
     #[test]
-    fn powershell_quoting_doubles_all_five_quotes() {
+    fn powershell_quoting_is_printable_ascii_joined_with_plus() {
         assert_eq!(quote_powershell("a'b"), "'a''b'");
-        assert_eq!(
-            quote_powershell("\u{2018}\u{2019}\u{201A}\u{201B}"),
-            "'\u{2018}\u{2018}\u{2019}\u{2019}\u{201A}\u{201A}\u{201B}\u{201B}'"
-        );
+        assert_eq!(quote_powershell(""), "''");
         assert_eq!(quote_powershell("$env:X `n"), "'$env:X `n'");
+        assert_eq!(quote_powershell("a\u{2019}b"), "'a' + [char]0x2019 + 'b'");
+        assert_eq!(
+            quote_powershell("\u{2018}smart"),
+            "'' + [char]0x2018 + 'smart'"
+        );
+        assert_eq!(
+            quote_powershell("\u{1F980}"),
+            "'' + [char]0xD83E + [char]0xDD80"
+        );
+        assert_eq!(
+            quote_powershell("x\r\n\t\u{7f}"),
+            "'x' + [char]0x000D + [char]0x000A + [char]0x0009 + [char]0x007F"
+        );
+        for value in ["\u{2018}\u{2019}\u{201A}\u{201B}", "é😀\u{feff}", "a\nb"] {
+            let quoted = quote_powershell(value);
+            assert!(
+                quoted.bytes().all(|b| (0x20..0x7f).contains(&b)),
+                "{quoted}"
+            );
+            assert!(quoted.starts_with('\''), "{quoted}");
+        }
     }
 
     #[test]
@@ -290,9 +331,66 @@ mod tests {
         );
         assert_eq!(
             Shell::detect(None, &ctx(&[("SHELL", "/bin/tcsh")])),
-            Shell::Sh
+            crate::platform::DEFAULT_SHELL
         );
-        assert_eq!(Shell::detect(None, &ctx(&[])), Shell::Sh);
+        assert_eq!(
+            Shell::detect(None, &ctx(&[])),
+            crate::platform::DEFAULT_SHELL
+        );
         assert_eq!(Shell::from_name("pwsh"), Some(Shell::PowerShell));
+    }
+}
+
+#[cfg(test)]
+mod powershell_round_trip {
+    use super::quote_powershell;
+    use proptest::prelude::*;
+
+    /// Reads back what `quote_powershell` writes, by PowerShell's rules for that form.
+    fn decode(expr: &str) -> String {
+        let mut units: Vec<u16> = Vec::new();
+        let mut rest = expr;
+        loop {
+            if let Some(body) = rest.strip_prefix('\'') {
+                let mut end = 0;
+                let bytes = body.as_bytes();
+                let mut text = String::new();
+                loop {
+                    match bytes[end] {
+                        b'\'' if bytes.get(end + 1) == Some(&b'\'') => {
+                            text.push('\'');
+                            end += 2;
+                        }
+                        b'\'' => break,
+                        b => {
+                            text.push(char::from(b));
+                            end += 1;
+                        }
+                    }
+                }
+                units.extend(text.encode_utf16());
+                rest = &body[end + 1..];
+            } else {
+                let hex = rest.strip_prefix("[char]0x").expect("a [char] term");
+                units.push(u16::from_str_radix(&hex[..4], 16).expect("four hex digits"));
+                rest = &hex[4..];
+            }
+            match rest.strip_prefix(" + ") {
+                Some(next) => rest = next,
+                None => break,
+            }
+        }
+        assert_eq!(rest, "", "nothing after the last term");
+        String::from_utf16(&units).expect("valid UTF-16")
+    }
+
+    proptest! {
+        #[test]
+        fn any_value_comes_back_and_stays_printable_ascii(value in any::<String>()) {
+            let quoted = quote_powershell(&value);
+            prop_assert!(quoted.bytes().all(|b| (0x20..0x7f).contains(&b)));
+            prop_assert!(quoted.starts_with('\''));
+            prop_assert_eq!(decode(&quoted), value);
+        }
     }
 }

@@ -96,7 +96,7 @@ pub enum Provided<'a> {
     Imds,
     /// `credential_source = EcsContainer`.
     Ecs,
-    /// An SSO, `credential_process` or `web_identity_token_file` profile.
+    /// An SSO, `login_session`, `credential_process` or `web_identity_token_file` profile.
     Profile {
         name: &'a str,
         kind: Kind,
@@ -132,9 +132,7 @@ impl Sts {
         let region = region_for(ctx, region);
         let custom = custom_endpoint(ctx);
         let endpoint = endpoint(ctx, Some(&region));
-        let timeout = ctx
-            .duration_var("AWSENV_STS_TIMEOUT", DEFAULT_TIMEOUT)
-            .max(1);
+        let timeout = call_timeout(ctx);
         let date = Arc::new(Mutex::new(None));
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
@@ -396,7 +394,7 @@ fn causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// One line for a provider that gave no credentials; SSO ones say how to log in.
+/// One line for a provider that gave no credentials; SSO and console ones say how to log in.
 fn provider_failure(what: &Provided<'_>, why: &str) -> Failure {
     let why = one_line(why);
     Failure::new(match what {
@@ -412,6 +410,13 @@ fn provider_failure(what: &Provided<'_>, why: &str) -> Failure {
             ..
         } => format!(
             "no SSO credentials for profile `{name}` ({why}); run `aws sso login --profile {name}`"
+        ),
+        Provided::Profile {
+            name,
+            kind: Kind::Login,
+            ..
+        } => format!(
+            "no console credentials for profile `{name}` ({why}); run `aws login --profile {name}`"
         ),
         Provided::Profile { name, kind, .. } => format!(
             "the {} profile `{name}` gave no credentials ({why}); check its settings",
@@ -480,7 +485,14 @@ fn clamp_i32(secs: i64) -> i32 {
     i32::try_from(secs).unwrap_or(i32::MAX)
 }
 
-fn timeouts(secs: i64) -> TimeoutConfig {
+/// The bound on one whole call, in seconds: `AWSENV_STS_TIMEOUT`, default 20, at least 1.
+pub fn call_timeout(ctx: &Context) -> i64 {
+    ctx.duration_var("AWSENV_STS_TIMEOUT", DEFAULT_TIMEOUT)
+        .max(1)
+}
+
+/// Connect within 3 s (or `secs`, when shorter), the whole call within `secs`.
+pub fn timeouts(secs: i64) -> TimeoutConfig {
     let total = Duration::from_secs(secs.unsigned_abs());
     TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT.min(total))

@@ -1,6 +1,7 @@
 //! The shell integration as a user meets it: real interactive bash, zsh and fish on a pty,
 //! the init output sourced from an rc file, commands typed one by one and each prompt
 //! awaited. Prompts look like `[STATUS]PROMPT> ` so a test sees `$?` too.
+#![cfg(unix)] // real Unix shells; the Windows suite is tests/windows.rs
 
 mod common;
 

@@ -9,150 +9,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use adversarial::{Case, PROFILE};
+use common::pwsh::{QUOTES, Statement, apply, decode_verbatim, seven_only, statements};
 use common::{Fixture, stderr, stdout};
-use tree_sitter::{Node, Parser, Tree};
-
-/// The characters that end a PowerShell single-quoted string.
-const QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
-
-/// One statement of a snippet, as PowerShell would run it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Statement {
-    Set(String, String),
-    Remove(String),
-}
-
-fn parse(code: &str) -> Tree {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_powershell::LANGUAGE.into())
-        .expect("the PowerShell grammar loads");
-    parser.parse(code, None).expect("a parse tree")
-}
-
-/// Every node of `tree`, depth first.
-fn nodes(tree: &Tree) -> Vec<Node<'_>> {
-    let mut out = Vec::new();
-    let mut cursor = tree.walk();
-    'walk: loop {
-        out.push(cursor.node());
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
-    out
-}
-
-fn first_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
-    if node.kind() == kind {
-        return Some(node);
-    }
-    let mut cursor = node.walk();
-    node.children(&mut cursor)
-        .find_map(|child| first_of_kind(child, kind))
-}
-
-/// The body of a single-quoted literal, read as PowerShell reads it: a quote character must
-/// be followed by another (the pair stands for the second); our snippets double the same one.
-fn decode_verbatim(literal: &str) -> Result<String, String> {
-    let body = literal
-        .strip_prefix('\'')
-        .and_then(|rest| rest.strip_suffix('\''))
-        .ok_or_else(|| format!("not an ASCII-quoted literal: {literal:?}"))?;
-    let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        if QUOTES.contains(&c) {
-            match chars.next() {
-                Some(second) if second == c => {}
-                Some(second) if QUOTES.contains(&second) => {
-                    return Err(format!("{c:?} doubled as {second:?}"));
-                }
-                _ => return Err(format!("a lone {c:?} ends the string early")),
-            }
-        }
-        out.push(c);
-    }
-    Ok(out)
-}
-
-/// What a snippet does: no error or missing node anywhere, and each statement either
-/// `$env:NAME = '…'` or `Remove-Item -LiteralPath Env:NAME -ErrorAction Ignore`.
-fn statements(code: &str) -> Result<Vec<Statement>, String> {
-    let tree = parse(code);
-    if let Some(bad) = nodes(&tree)
-        .into_iter()
-        .find(|n| n.is_error() || n.is_missing())
-    {
-        return Err(format!("{} at {:?}", bad.kind(), bad.start_position()));
-    }
-    let root = tree.root_node();
-    let Some(list) = first_of_kind(root, "statement_list") else {
-        return Ok(Vec::new());
-    };
-    let mut cursor = list.walk();
-    list.named_children(&mut cursor)
-        .map(|statement| statement_of(statement, code))
-        .collect()
-}
-
-fn text<'c>(node: Node<'_>, code: &'c str) -> &'c str {
-    &code[node.byte_range()]
-}
-
-fn statement_of(node: Node<'_>, code: &str) -> Result<Statement, String> {
-    if let Some(assignment) = first_of_kind(node, "assignment_expression") {
-        let left = first_of_kind(assignment, "left_assignment_expression").ok_or("no left side")?;
-        let value = assignment.child_by_field_name("value").ok_or("no value")?;
-        let literal = first_of_kind(value, "verbatim_string_characters")
-            .ok_or_else(|| format!("not a single-quoted value: {}", text(value, code)))?;
-        if text(value, code).trim_end() != text(literal, code) {
-            return Err(format!("more than a literal: {}", text(value, code)));
-        }
-        let name = text(left, code)
-            .strip_prefix("$env:")
-            .ok_or_else(|| format!("not an environment variable: {}", text(left, code)))?;
-        return Ok(Statement::Set(
-            name.to_owned(),
-            decode_verbatim(text(literal, code))?,
-        ));
-    }
-    let words: Vec<&str> = text(node, code).split_whitespace().collect();
-    match words.as_slice() {
-        [
-            "Remove-Item",
-            "-LiteralPath",
-            path,
-            "-ErrorAction",
-            "Ignore",
-        ] => path
-            .strip_prefix("Env:")
-            .map(|name| Statement::Remove(name.to_owned()))
-            .ok_or_else(|| format!("not an environment path: {path}")),
-        _ => Err(format!("unexpected statement: {}", text(node, code))),
-    }
-}
-
-/// The environment after running `statements` on an empty one.
-fn apply(statements: &[Statement]) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::new();
-    for statement in statements {
-        match statement {
-            Statement::Set(name, value) => {
-                env.insert(name.clone(), value.clone());
-            }
-            Statement::Remove(name) => {
-                env.remove(name);
-            }
-        }
-    }
-    env
-}
 
 fn expected(case: &Case) -> BTreeMap<String, String> {
     [
@@ -233,14 +91,16 @@ fn every_assume_snippet_parses_and_gives_back_each_value() {
 }
 
 #[test]
-fn the_five_quote_characters_are_each_doubled() {
+fn the_five_quote_characters_are_safe() {
     let f =
         Fixture::new().with_credentials("[q]\naws_access_key_id = k\naws_secret_access_key = s\n");
     let value = "'\u{2018}\u{2019}\u{201A}\u{201B}";
     let out = f.run(["assume", "q", "--shell", "pwsh", "--region", value]);
     let code = stdout(&out);
     assert!(
-        code.contains("$env:AWS_REGION = '''\u{2018}\u{2018}\u{2019}\u{2019}\u{201A}\u{201A}\u{201B}\u{201B}'\n"),
+        code.contains(
+            "$env:AWS_REGION = '''' + [char]0x2018 + [char]0x2019 + [char]0x201A + [char]0x201B\n"
+        ),
         "{code}"
     );
     let env = apply(&statements(&code).expect("parses"));
@@ -248,15 +108,13 @@ fn the_five_quote_characters_are_each_doubled() {
 }
 
 #[test]
-fn the_decoder_refuses_a_lone_quote_of_any_kind() {
-    for q in QUOTES {
-        assert!(decode_verbatim(&format!("'a{q}b'")).is_err(), "{q:?}");
-        assert_eq!(
-            decode_verbatim(&format!("'a{q}{q}b'")),
-            Ok(format!("a{q}b"))
-        );
+fn the_decoder_refuses_a_lone_quote_and_any_non_ascii() {
+    assert!(decode_verbatim("'a'b'").is_err());
+    assert_eq!(decode_verbatim("'a''b'"), Ok("a'b".to_owned()));
+    for q in &QUOTES[1..] {
+        assert!(decode_verbatim(&format!("'a{q}{q}b'")).is_err(), "{q:?}");
     }
-    assert!(decode_verbatim("'\u{2018}\u{2019}'").is_err());
+    assert!(decode_verbatim("'a\nb'").is_err());
 }
 
 #[test]
@@ -381,4 +239,39 @@ fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
         .flat_map(std::env::split_paths)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
+}
+
+#[test]
+fn the_init_script_and_every_snippet_run_in_windows_powershell() {
+    let f = Fixture::new()
+        .with_credentials("[q]\naws_access_key_id = k\naws_secret_access_key = s\n")
+        .var("AWSENV_REGION", "eu-west-1");
+    let assume = f.run(["assume", "q", "--shell", "powershell", "--region", "é\n'x"]);
+    let outputs = [
+        f.run(["init", "powershell"]),
+        f.run(["completions", "powershell"]),
+        f.run(["unset", "--shell", "powershell"]),
+        assume,
+    ];
+    for out in outputs {
+        assert!(out.status.success(), "{}", stderr(&out));
+        let code = stdout(&out);
+        assert_eq!(seven_only(&code), Vec::<String>::new(), "{code}");
+    }
+    let samples = [
+        "a && b\n",
+        "a || b\n",
+        "$x = $a ?? $b\n",
+        "$x ??= 1\n",
+        "$x = $a?.b\n",
+        "$x = $c ? 1 : 2\n",
+        "1..3 | ForEach-Object -Parallel { $_ }\n",
+        "function f { process { 1 } clean { 2 } }\n",
+    ];
+    for sample in samples {
+        assert!(
+            !seven_only(sample).is_empty(),
+            "{sample:?} is PowerShell 7 only"
+        );
+    }
 }

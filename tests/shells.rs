@@ -3,6 +3,7 @@
 //! in one process, and what the shell then holds is compared byte for byte with what went in.
 //! Also: a failed assume returns non-zero and leaves the variables alone; unset clears
 //! what awsenv set and nothing the user set; every snippet ends with status 0.
+#![cfg(unix)] // real Unix shells; the Windows suite is tests/windows.rs
 
 mod adversarial;
 mod common;

@@ -1,5 +1,6 @@
 //! Role profiles against a local STS: moto for the happy paths, our stub for faults,
 //! throttling, hangs, the cache and MFA sessions.
+#![cfg(unix)] // shell scripts and a pty; the Windows suite is tests/windows.rs
 
 mod common;
 

@@ -76,6 +76,7 @@ fn source_settings(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Role => &["source_profile", "credential_source"],
         Kind::Sso => &["sso_session", "sso_start_url"],
+        Kind::Login => &["login_session"],
         Kind::Process => &["credential_process"],
         Kind::WebIdentity => &["web_identity_token_file"],
         Kind::Static | Kind::None => &[],

@@ -12,6 +12,7 @@ mod exec;
 mod init;
 mod list;
 mod prompt;
+mod sso;
 pub mod status;
 mod unset;
 
@@ -41,6 +42,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
         Command::Doctor(args) => doctor::run(&args, ctx),
         Command::Completions(args) => completions::run(&args, ctx).map(|()| 0),
         Command::CredentialProcess(args) => credential_process::run(&args, ctx).map(|()| 0),
+        Command::Sso(args) => sso::run(&args, ctx),
     };
     result.unwrap_or_else(|error| {
         report(&error);

@@ -247,6 +247,13 @@ fn fix_for(config: &Config, profile: &str) -> String {
         ) => format!("aws sso login --profile {}", quoted(profile)),
         (
             Source::Provider {
+                kind: Kind::Login,
+                profile,
+            },
+            None,
+        ) => format!("aws login --profile {}", quoted(profile)),
+        (
+            Source::Provider {
                 kind: Kind::Process,
                 profile,
             },

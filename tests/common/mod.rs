@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod moto;
+pub mod portal;
+pub mod pwsh;
 pub mod stub;
 
 use std::collections::BTreeMap;

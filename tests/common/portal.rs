@@ -1,0 +1,421 @@
+//! A stub of the JSON services awsenv calls beside STS: the SSO portal's account listing
+//! (`GET /assignment/accounts`, `GET /assignment/roles`, restJson, the token in the
+//! `x-amz-sso_bearer_token` header, paginated with `nextToken`) and AWS Sign-In's token
+//! refresh (`POST /v1/token`, for `login_session` profiles).
+//!
+//! Std only, like `stub.rs`: one server thread on a free loopback port, a thread per
+//! connection, every loop bounded by the stop flag set on drop (and a hard deadline).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// No stub outlives this, even if a test forgets to drop it.
+const LIFETIME: Duration = Duration::from_secs(300);
+
+/// The access token the portal accepts, unless a test says otherwise.
+pub const TOKEN: &str = "PORTALTOKEN-aoeuidhtns";
+
+/// Every key the Sign-In stub hands out starts with this, so tests can look for leaks.
+pub const LOGIN_SECRET: &str = "LOGINSTUBSECRET";
+
+/// One account and the roles granted in it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+impl Account {
+    pub fn new(id: &str, name: &str, roles: &[&str]) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+}
+
+/// One request as the stub saw it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: HashMap<String, String>,
+    /// Header names in lower case.
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+struct Shared {
+    accounts: Mutex<Vec<Account>>,
+    page_size: usize,
+    delay: Duration,
+    token: Mutex<String>,
+    /// Portal requests still to be refused with `TooManyRequestsException`.
+    throttle: AtomicUsize,
+    /// Run once, when the next request arrives, before it is answered.
+    on_request: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    stop: AtomicBool,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    requests: Mutex<Vec<Request>>,
+}
+
+/// A running portal; it stops when dropped.
+pub struct Portal {
+    port: u16,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Portal {
+    /// A portal granting `accounts`, `page_size` items a page, answering at once.
+    pub fn start(accounts: Vec<Account>, page_size: usize) -> Self {
+        Self::with_delay(accounts, page_size, Duration::ZERO)
+    }
+
+    /// A portal that waits `delay` before each answer, so concurrent calls overlap.
+    pub fn with_delay(accounts: Vec<Account>, page_size: usize, delay: Duration) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let port = listener.local_addr().expect("local address").port();
+        let shared = Arc::new(Shared {
+            accounts: Mutex::new(accounts),
+            page_size: page_size.max(1),
+            delay,
+            token: Mutex::new(TOKEN.to_owned()),
+            throttle: AtomicUsize::new(0),
+            on_request: Mutex::new(None),
+            stop: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            requests: Mutex::new(Vec::new()),
+        });
+        let s = Arc::clone(&shared);
+        let thread = std::thread::spawn(move || accept_loop(&listener, &s));
+        Self {
+            port,
+            shared,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_SSO` or `AWS_ENDPOINT_URL_SIGNIN`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Grant these accounts from now on.
+    pub fn set_accounts(&self, accounts: Vec<Account>) {
+        *self.shared.accounts.lock().unwrap() = accounts;
+    }
+
+    /// Accept only this token from now on (any other gets `UnauthorizedException`).
+    pub fn set_token(&self, token: &str) {
+        *self.shared.token.lock().unwrap() = token.to_owned();
+    }
+
+    /// Refuse the next `n` portal requests with `TooManyRequestsException` (HTTP 429).
+    pub fn throttle(&self, n: usize) {
+        self.shared.throttle.store(n, Ordering::SeqCst);
+    }
+
+    /// Run `hook` once, when the next request arrives and before it is answered.
+    pub fn on_next_request(&self, hook: impl FnOnce() + Send + 'static) {
+        *self.shared.on_request.lock().unwrap() = Some(Box::new(hook));
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// The requests to `path`.
+    pub fn requests_to(&self, path: &str) -> Vec<Request> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
+    }
+
+    /// The most requests that were being answered at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn stopping(shared: &Shared, started: Instant) -> bool {
+    shared.stop.load(Ordering::SeqCst) || started.elapsed() > LIFETIME
+}
+
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    while !stopping(shared, started) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let s = Arc::clone(shared);
+                workers.push(std::thread::spawn(move || serve(stream, &s, started)));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+}
+
+/// Answer the one request on a connection (every reply says `Connection: close`).
+fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut writer = stream;
+    let Some(request) = read_request(&mut reader, shared, started) else {
+        return;
+    };
+    shared.requests.lock().unwrap().push(request.clone());
+    let hook = shared.on_request.lock().unwrap().take();
+    if let Some(hook) = hook {
+        hook();
+    }
+    let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let until = Instant::now() + shared.delay;
+    while Instant::now() < until && !stopping(shared, started) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let reply = respond(shared, &request);
+    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let _ = writer
+        .write_all(reply.as_bytes())
+        .and_then(|()| writer.flush());
+    let _ = writer.shutdown(std::net::Shutdown::Both);
+}
+
+fn read_request(
+    reader: &mut BufReader<TcpStream>,
+    shared: &Shared,
+    started: Instant,
+) -> Option<Request> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if stopping(shared, started) || !line.is_empty() {
+                    return None;
+                }
+                continue;
+            }
+            Err(_) => return None,
+        }
+        let line = line.trim_end().to_owned();
+        if line.is_empty() {
+            if head.is_empty() {
+                continue;
+            }
+            break;
+        }
+        head.push(line);
+    }
+    let mut parts = head[0].split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    let headers: HashMap<String, String> = head[1..]
+        .iter()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0usize);
+    let mut body = vec![0u8; length];
+    let _ = reader
+        .get_mut()
+        .set_read_timeout(Some(Duration::from_secs(5)));
+    reader.read_exact(&mut body).ok()?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    Some(Request {
+        method,
+        path: path.to_owned(),
+        query: query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (decode(k), decode(v)))
+            .collect(),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""),
+                    16,
+                ) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn respond(shared: &Shared, request: &Request) -> String {
+    match (request.method.as_str(), request.path.as_str()) {
+        ("POST", "/v1/token") => sign_in_token(),
+        ("GET", "/assignment/accounts" | "/assignment/roles") => {
+            let expected = shared.token.lock().unwrap().clone();
+            if request.headers.get("x-amz-sso_bearer_token") != Some(&expected) {
+                return http(
+                    401,
+                    Some("UnauthorizedException"),
+                    r#"{"message":"Session token not found or invalid"}"#,
+                );
+            }
+            let throttled = shared
+                .throttle
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if throttled {
+                return http(
+                    429,
+                    Some("TooManyRequestsException"),
+                    r#"{"message":"Rate exceeded"}"#,
+                );
+            }
+            let accounts = shared.accounts.lock().unwrap().clone();
+            if request.path == "/assignment/accounts" {
+                let items: Vec<String> = accounts
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            r#"{{"accountId":{},"accountName":{},"emailAddress":{}}}"#,
+                            json(&a.id),
+                            json(&a.name),
+                            json(&format!("aws+{}@example.com", a.id))
+                        )
+                    })
+                    .collect();
+                page(shared, request, "accountList", &items)
+            } else {
+                let id = request.query.get("account_id").cloned().unwrap_or_default();
+                let Some(account) = accounts.iter().find(|a| a.id == id) else {
+                    return http(
+                        404,
+                        Some("ResourceNotFoundException"),
+                        r#"{"message":"no such account"}"#,
+                    );
+                };
+                let items: Vec<String> = account
+                    .roles
+                    .iter()
+                    .map(|r| format!(r#"{{"roleName":{},"accountId":{}}}"#, json(r), json(&id)))
+                    .collect();
+                page(shared, request, "roleList", &items)
+            }
+        }
+        _ => http(
+            404,
+            Some("UnknownOperationException"),
+            r#"{"message":"no"}"#,
+        ),
+    }
+}
+
+/// The page of `items` that `next_token` asks for, with the next token when more follow.
+fn page(shared: &Shared, request: &Request, key: &str, items: &[String]) -> String {
+    let start: usize = request
+        .query
+        .get("next_token")
+        .and_then(|t| t.strip_prefix("page-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let end = (start + shared.page_size).min(items.len());
+    let body = items.get(start..end).unwrap_or_default().join(",");
+    let next = if end < items.len() {
+        format!(r#","nextToken":"page-{end}""#)
+    } else {
+        String::new()
+    };
+    http(200, None, &format!(r#"{{"{key}":[{body}]{next}}}"#))
+}
+
+/// Sign-In's CreateOAuth2Token reply: fresh keys for an hour and a new refresh token.
+fn sign_in_token() -> String {
+    let body = format!(
+        r#"{{"accessToken":{{"accessKeyId":"ASIALOGINREFRESHED","secretAccessKey":"{LOGIN_SECRET}refreshed","sessionToken":"LOGINSESSIONTOKEN"}},"expiresIn":3600,"refreshToken":"refreshed-refresh-token"}}"#
+    );
+    http(200, None, &body)
+}
+
+fn json(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn http(status: u16, error: Option<&str>, body: &str) -> String {
+    let reason = match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        _ => "Error",
+    };
+    let error = error.map_or(String::new(), |e| format!("x-amzn-ErrorType: {e}\r\n"));
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n{error}Connection: close\r\nContent-Length: {}\r\nx-amzn-RequestId: portal-stub\r\n\r\n{body}",
+        body.len()
+    )
+}
