@@ -408,6 +408,36 @@ mod contract_tests {
     }
 
     #[test]
+    fn a_served_child_gets_the_endpoint_and_nothing_that_wins_over_it() {
+        let before = ctx(&[(ACCESS_KEY_ID, "AKID"), (REGION, "us-west-2")]);
+        let ops = served(
+            &before,
+            Some("eu-west-1"),
+            "http://127.0.0.1:1/credentials",
+            "t",
+        );
+        let last = |name: &str| {
+            ops.iter()
+                .rev()
+                .find(|op| matches!(op, Op::Set(n, _) | Op::Unset(n) if n == name))
+                .cloned()
+        };
+        for name in OVER_ENDPOINT {
+            assert_eq!(last(name), Some(Op::unset(name)), "{name}");
+        }
+        assert_eq!(last(REGION), Some(Op::set(REGION, "eu-west-1")));
+        assert_eq!(last(SAVED_REGION), Some(Op::set(SAVED_REGION, "us-west-2")));
+        assert_eq!(
+            last(CONTAINER_FULL_URI),
+            Some(Op::set(
+                CONTAINER_FULL_URI,
+                "http://127.0.0.1:1/credentials"
+            ))
+        );
+        assert_eq!(last(CONTAINER_TOKEN), Some(Op::set(CONTAINER_TOKEN, "t")));
+    }
+
+    #[test]
     fn long_term_keys_unset_token_and_expiry() {
         let ops = exports(&ctx(&[]), "dev", &creds(None, None), None);
         assert!(ops.contains(&Op::unset(SESSION_TOKEN)));
