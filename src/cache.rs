@@ -32,7 +32,8 @@ pub struct Key {
     pub role_chain: Vec<String>,
     pub duration: Option<i64>,
     pub mfa_serial: Option<String>,
-    /// `"role"`, or `"mfa-session"` for the GetSessionToken of a source profile.
+    /// `"role"`; `"mfa-session"` for the MFA GetSessionToken of a source profile; `"session"`
+    /// for the plain GetSessionToken the credential server serves a static profile through.
     pub kind: &'static str,
 }
 

@@ -71,7 +71,15 @@ pub enum Command {
         long_about = "Run one command with the variables `assume` would export, in its \
             environment only (never its arguments), and exit with its status (128+N when \
             signal N ended it). Variables awsenv exported earlier for another profile are \
-            replaced.\n\nExample: awsenv exec prod -- aws s3 ls"
+            replaced. SIGTERM and SIGHUP sent to awsenv are passed on to the command.\n\n\
+            With --server the command gets no keys: awsenv serves them on 127.0.0.1 as a \
+            container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI and \
+            AWS_CONTAINER_AUTHORIZATION_TOKEN, which every AWS SDK and the AWS CLI read) and \
+            renews them in the background, so a build, a deployment or a service that runs \
+            for hours never meets ExpiredToken. Long-term keys are served through a \
+            GetSessionToken session. The endpoint stops when the command exits.\n\n\
+            Examples:\n  awsenv exec prod -- aws s3 ls\n  \
+            awsenv exec --server prod -- terraform apply"
     )]
     Exec(ExecArgs),
     /// Diagnose why credentials fail (ExpiredToken and friends)
@@ -273,6 +281,10 @@ pub struct ExecArgs {
     /// Profile whose credentials the command gets
     #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
     pub profile: String,
+    /// Serve the credentials on a loopback container-credentials endpoint that renews them,
+    /// instead of exporting keys: for commands that outlive a session
+    #[arg(long)]
+    pub server: bool,
     #[command(flatten)]
     pub session: SessionArgs,
     /// The command and its arguments

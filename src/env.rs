@@ -30,6 +30,25 @@ const REGION_VARS: [(&str, &str); 2] = [
 /// Kept current by the prompt hook.
 pub const PROMPT: &str = "AWSENV_PROMPT";
 
+/// The container credentials endpoint `exec --server` hands a child, and its token.
+pub const CONTAINER_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+pub const CONTAINER_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+/// Variables that some SDK prefers over the container endpoint: a child of `exec --server`
+/// gets none of them.
+pub const OVER_ENDPOINT: [&str; 11] = [
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    SECURITY_TOKEN,
+    CREDENTIAL_EXPIRATION,
+    AWS_PROFILE,
+    AWS_DEFAULT_PROFILE,
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    PROFILE,
+    EXPIRES_AT,
+];
+
 pub const SECURITY_TOKEN: &str = "AWS_SECURITY_TOKEN";
 pub const AWS_PROFILE: &str = "AWS_PROFILE";
 pub const AWS_DEFAULT_PROFILE: &str = "AWS_DEFAULT_PROFILE";
@@ -67,10 +86,13 @@ impl Context {
         let vars: HashMap<String, String> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        Self::new(vars, now)
+        Self::new(vars, clock())
+    }
+
+    /// The same environment, with the clock read again: for work that outlives the moment
+    /// the process started (the credential server's renewals).
+    pub fn later(&self) -> Self {
+        Self::new(self.vars.clone(), clock())
     }
 
     /// A context from a list of variables and a clock, for unit tests.
@@ -118,6 +140,13 @@ impl Context {
             default
         })
     }
+}
+
+/// The system clock, in Unix seconds.
+pub fn clock() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// What awsenv exported into this shell, read back from the environment.
@@ -272,6 +301,16 @@ pub fn exports(
             ops.push(Op::unset(EXPIRES_AT));
         }
     }
+    ops.extend(region_exports(ctx, region));
+    ops.push(Op::set(PROFILE, profile));
+    ops.extend(SHADOWING.iter().map(|name| Op::unset(name)));
+    ops
+}
+
+/// The region variables `assume` sets for `region`, saving the user's own.
+pub fn region_exports(ctx: &Context, region: Option<&str>) -> Vec<crate::shell::Op> {
+    use crate::shell::Op;
+    let mut ops = Vec::new();
     match region {
         Some(region) => {
             for (name, saved) in REGION_VARS {
@@ -290,8 +329,23 @@ pub fn exports(
             ops.extend([SET_REGION, SAVED_REGION, SAVED_DEFAULT_REGION].map(Op::unset));
         }
     }
-    ops.push(Op::set(PROFILE, profile));
-    ops.extend(SHADOWING.iter().map(|name| Op::unset(name)));
+    ops
+}
+
+/// The variable changes for a child of `exec --server`: no key, profile or awsenv variable
+/// that would win over the endpoint, the region as `exec` sets it, the endpoint and token.
+pub fn served(
+    ctx: &Context,
+    region: Option<&str>,
+    url: &str,
+    token: &str,
+) -> Vec<crate::shell::Op> {
+    use crate::shell::Op;
+    let mut ops = unsets(ctx);
+    ops.extend(region_exports(ctx, region));
+    ops.extend(OVER_ENDPOINT.iter().map(|name| Op::unset(name)));
+    ops.push(Op::set(CONTAINER_FULL_URI, url));
+    ops.push(Op::set(CONTAINER_TOKEN, token));
     ops
 }
 
@@ -351,6 +405,36 @@ mod contract_tests {
         for name in SHADOWING {
             assert!(ops.contains(&Op::unset(name)));
         }
+    }
+
+    #[test]
+    fn a_served_child_gets_the_endpoint_and_nothing_that_wins_over_it() {
+        let before = ctx(&[(ACCESS_KEY_ID, "AKID"), (REGION, "us-west-2")]);
+        let ops = served(
+            &before,
+            Some("eu-west-1"),
+            "http://127.0.0.1:1/credentials",
+            "t",
+        );
+        let last = |name: &str| {
+            ops.iter()
+                .rev()
+                .find(|op| matches!(op, Op::Set(n, _) | Op::Unset(n) if n == name))
+                .cloned()
+        };
+        for name in OVER_ENDPOINT {
+            assert_eq!(last(name), Some(Op::unset(name)), "{name}");
+        }
+        assert_eq!(last(REGION), Some(Op::set(REGION, "eu-west-1")));
+        assert_eq!(last(SAVED_REGION), Some(Op::set(SAVED_REGION, "us-west-2")));
+        assert_eq!(
+            last(CONTAINER_FULL_URI),
+            Some(Op::set(
+                CONTAINER_FULL_URI,
+                "http://127.0.0.1:1/credentials"
+            ))
+        );
+        assert_eq!(last(CONTAINER_TOKEN), Some(Op::set(CONTAINER_TOKEN, "t")));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod mfa;
 mod platform;
 mod profile;
 mod resolve;
+mod server;
 mod shell;
 mod sso;
 mod sts;

@@ -73,6 +73,48 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
     })
 }
 
+/// Like `resolve`, but never long-term keys: those become a `GetSessionToken` session,
+/// cached like a role's (the credential server must hand out temporary credentials that
+/// expire). Static keys with a static session token have no expiry to serve: an error.
+pub fn resolve_temporary(ctx: &Context, config: &Config, request: &Request) -> Result<Resolved> {
+    let resolved = resolve(ctx, config, request)?;
+    let creds = &resolved.credentials;
+    match (&creds.session_token, creds.expires_at) {
+        (Some(_), Some(_)) => Ok(resolved),
+        (Some(_), None) => Err(Error::usage(
+            &request.profile,
+            "its aws_session_token has no known expiry, and the endpoint must hand out one; use a profile with long-term keys or a role",
+        )),
+        (None, _) => {
+            let key = Key {
+                profile: request.profile.clone(),
+                role_chain: vec![format!(
+                    "endpoint={}",
+                    sts::custom_endpoint(ctx).unwrap_or("")
+                )],
+                duration: Some(request.duration.unwrap_or(DEFAULT_DURATION)),
+                mfa_serial: None,
+                kind: "session",
+            };
+            let store = Cache::open(ctx);
+            let session = cached(ctx, store.as_ref(), &key, request.refresh, || {
+                let sts = client(ctx, resolved.region.as_deref(), &request.profile)?;
+                sts.session_token(creds, None, key.duration.unwrap_or(DEFAULT_DURATION))
+                    .map_err(|f| {
+                        Error::credentials(
+                            &request.profile,
+                            format!("GetSessionToken with its long-term keys: {f}"),
+                        )
+                    })
+            })?;
+            Ok(Resolved {
+                credentials: session,
+                region: resolved.region,
+            })
+        }
+    }
+}
+
 /// Everything about a role chain that can be checked without a request.
 struct Plan {
     duration: i64,
@@ -286,7 +328,7 @@ impl Hops<'_> {
         let code = self.code;
         cached(ctx, self.store, &key, false, || {
             let code = code.get(serial, profile)?;
-            sts.session_token(long_term, serial, &code, MFA_SESSION)
+            sts.session_token(long_term, Some((serial, &code)), MFA_SESSION)
                 .map_err(|f| f.for_profile(profile))
         })
     }

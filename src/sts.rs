@@ -249,21 +249,22 @@ impl Sts {
         self.checked(reply.credentials())
     }
 
-    /// `GetSessionToken` with an MFA code, signed with long-term `creds`.
+    /// `GetSessionToken` signed with long-term `creds`, with an MFA serial and code when
+    /// `mfa` holds them.
     pub fn session_token(
         &self,
         creds: &Credentials,
-        serial: &str,
-        code: &str,
+        mfa: Option<(&str, &str)>,
         duration: i64,
     ) -> Result<Credentials, Failure> {
         header_safe(creds)?;
-        let call = self
+        let mut call = self
             .client
             .get_session_token()
-            .serial_number(serial)
-            .token_code(code)
             .duration_seconds(clamp_i32(duration));
+        if let Some((serial, code)) = mfa {
+            call = call.serial_number(serial).token_code(code);
+        }
         let reply = self
             .runtime
             .block_on(call.customize().config_override(signed_by(creds)).send())

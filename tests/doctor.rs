@@ -87,7 +87,12 @@ fn expired_exported_credentials_fail() {
         "{l}"
     );
     assert!(l.contains("…PLE2"), "{l}");
-    assert_eq!(fix, Some("awsenv assume dev"));
+    assert_eq!(
+        fix,
+        Some(
+            "awsenv assume dev  # for a program that outlives the session: awsenv exec --server dev -- CMD"
+        )
+    );
 }
 
 #[test]
@@ -114,7 +119,20 @@ fn credentials_expiring_soon_warn_and_exit_0() {
         l.contains("expires in 4m") || l.contains("expires in 3m"),
         "{l}"
     );
-    assert_eq!(fix, Some("awsenv assume dev"));
+    assert_eq!(
+        fix,
+        Some(
+            "awsenv assume dev  # for a program that outlives the session: awsenv exec --server dev -- CMD"
+        )
+    );
+}
+
+#[test]
+fn less_than_an_hour_left_names_the_credential_server_for_long_programs() {
+    let (code, text) = doctor(&exported(1800), &[]);
+    assert_eq!(code, 0, "{text}");
+    let (l, _) = line(&text, "ok", "exported credentials");
+    assert!(l.contains("`awsenv exec --server dev -- CMD`"), "{l}");
 }
 
 #[test]

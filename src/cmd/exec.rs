@@ -1,8 +1,10 @@
-//! `awsenv exec PROFILE -- CMD…`: run one command with the variables `assume` would export.
+//! `awsenv exec PROFILE -- CMD…`: run one command with the variables `assume` would export;
+//! with `--server`, with a loopback credentials endpoint (`crate::server`) instead of keys.
 //!
 //! The child inherits stdin, stdout and stderr and gets the credentials in its environment,
-//! never its argv; awsenv's own stale variables are removed first. Its exit status is
-//! awsenv's (128+signal for a signal death, 127 not found, 126 not executable).
+//! never its argv; awsenv's own stale variables are removed first. SIGTERM and SIGHUP sent to
+//! awsenv are passed on to it, and awsenv waits for it: its exit status is awsenv's
+//! (128+signal for a signal death, 127 not found, 126 not executable).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -13,6 +15,7 @@ use crate::cli::ExecArgs;
 use crate::env::{self, Context};
 use crate::error::{Error, Result};
 use crate::platform;
+use crate::server::Server;
 use crate::shell::Op;
 
 use super::assume;
@@ -20,7 +23,16 @@ use super::assume;
 pub fn run(args: ExecArgs, ctx: &Context) -> Result<i32> {
     let request = assume::request(args.profile, &args.session)?;
     let mut ops = env::unsets(ctx);
-    ops.extend(assume::export_ops(ctx, &request)?);
+    if args.server {
+        let prepared = Server::prepare(ctx, request.clone())?;
+        // Before the server's threads start, so that they inherit the held signals and
+        // leave them to the thread that passes them on.
+        platform::hold_child_signals();
+        let server = prepared.serve()?;
+        ops = env::served(ctx, server.region.as_deref(), &server.url, &server.token);
+    } else {
+        ops.extend(assume::export_ops(ctx, &request)?);
+    }
     Ok(spawn(&request.profile, &args.command, &changes(&ops)))
 }
 
@@ -46,8 +58,10 @@ fn spawn(profile: &str, command: &[OsString], changes: &BTreeMap<&str, Option<&s
             None => child.env_remove(name),
         };
     }
+    platform::hold_child_signals();
+    platform::unhold_in_child(&mut child);
     let status = child.spawn().and_then(|mut running| {
-        platform::ignore_terminal_signals();
+        platform::pass_signals_to(running.id());
         running.wait()
     });
     match status {

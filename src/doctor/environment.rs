@@ -13,6 +13,8 @@ use crate::shell::{Op, Shell};
 
 /// `AWSENV_WARN`, the prompt hook's warning threshold, default 10 minutes.
 const DEFAULT_WARN: i64 = 600;
+/// With less than this left, programs started now may outlive the session.
+const LONG_RUNNING: i64 = 3600;
 
 /// Expired or near-expiry exported credentials.
 pub fn expiry(ctx: &Context, snapshot: Option<&Snapshot>) -> Check {
@@ -25,9 +27,19 @@ pub fn expiry(ctx: &Context, snapshot: Option<&Snapshot>) -> Check {
         .profile
         .as_deref()
         .map_or_else(|| "keys".to_owned(), |p| format!("profile `{p}`"));
-    let reassume = match s.profile.as_deref().filter(|_| s.origin == Origin::Awsenv) {
-        Some(p) => format!("awsenv assume {}", shell_words::quote(p)),
-        None => "awsenv unset  # then assume a profile: awsenv assume PROFILE".to_owned(),
+    let ours = s.profile.as_deref().filter(|_| s.origin == Origin::Awsenv);
+    let served = format!(
+        "awsenv exec --server {} -- CMD",
+        ours.map_or("PROFILE".into(), shell_words::quote)
+    );
+    let reassume = match ours {
+        Some(p) => format!(
+            "awsenv assume {}  # for a program that outlives the session: {served}",
+            shell_words::quote(p)
+        ),
+        None => format!(
+            "awsenv unset  # then assume a profile: awsenv assume PROFILE; for a program that outlives the session: {served}"
+        ),
     };
     let (Some(at), Some(var)) = (s.expires_at, s.expiry_variable) else {
         return Check::ok(
@@ -55,6 +67,14 @@ pub fn expiry(ctx: &Context, snapshot: Option<&Snapshot>) -> Check {
                 duration::human(left)
             ),
             reassume,
+        )
+    } else if left < LONG_RUNNING {
+        Check::ok(
+            NAME,
+            format!(
+                "{who} ({key}) has {} left, until {when}; a program that must run longer gets renewed credentials from `{served}`",
+                duration::human(left)
+            ),
         )
     } else {
         Check::ok(
@@ -205,7 +225,22 @@ mod tests {
         assert_eq!(with("1000300").level, Level::Warn);
         assert_eq!(with("1009000").level, Level::Ok);
         assert_eq!(expiry_of(&base).level, Level::Ok);
-        assert_eq!(with("999000").fix.as_deref(), Some("awsenv assume p"));
+        assert_eq!(
+            with("999000").fix.as_deref(),
+            Some(
+                "awsenv assume p  # for a program that outlives the session: awsenv exec --server p -- CMD"
+            )
+        );
+        let within_the_hour = with("1003000");
+        assert_eq!(within_the_hour.level, Level::Ok);
+        assert!(
+            within_the_hour
+                .evidence
+                .contains("`awsenv exec --server p -- CMD`"),
+            "{}",
+            within_the_hour.evidence
+        );
+        assert!(!with("1009000").evidence.contains("--server"));
     }
 
     #[test]

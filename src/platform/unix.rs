@@ -77,13 +77,85 @@ pub fn terminal() -> Option<(File, File)> {
     Some((tty, out))
 }
 
-/// While the child runs, Ctrl-C and Ctrl-\ are the child's to handle: awsenv waits for it
-/// and reports its status instead of dying first and leaving it orphaned.
-pub fn ignore_terminal_signals() {
+/// SIGTERM and SIGHUP, passed on to `exec`'s child.
+const PASSED: [libc::c_int; 2] = [libc::SIGTERM, libc::SIGHUP];
+/// The child they go to, once there is one.
+static CHILD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+fn passed_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset and sigaddset only write the set they are given.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signal in PASSED {
+            libc::sigaddset(&mut set, signal);
+        }
+        set
+    }
+}
+
+/// Keep SIGTERM and SIGHUP pending in this thread, and in the threads it starts from now on,
+/// until `pass_signals_to`: none is lost, and none ends awsenv, before the child exists.
+pub fn hold_child_signals() {
+    let set = passed_set();
+    // SAFETY: changes this thread's signal mask only; `set` is a valid sigset_t.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// `command`'s child starts with SIGTERM and SIGHUP unblocked: a blocked mask is inherited
+/// through exec, and `Command` does not reset it.
+pub fn unhold_in_child(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let set = passed_set();
+    // SAFETY: the closure runs between fork and exec and only calls pthread_sigmask, which
+    // is async-signal-safe, on a set built before the fork.
+    unsafe {
+        command.pre_exec(move || {
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+}
+
+/// While the child runs, its signals are its own: Ctrl-C and Ctrl-\ (sent to the whole
+/// foreground process group) are ignored by awsenv, which waits for the child and reports
+/// its status instead of dying first and leaving it orphaned; SIGTERM and SIGHUP sent to
+/// awsenv are passed on to `child`, those held since `hold_child_signals` first.
+pub fn pass_signals_to(child: u32) {
+    use std::sync::atomic::Ordering;
+    CHILD.store(i32::try_from(child).unwrap_or(0), Ordering::SeqCst);
+    for signal in PASSED {
+        // SAFETY: `forward` is async-signal-safe (an atomic load and kill); the sigaction
+        // struct is fully initialised before the call.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = forward as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+    }
     for signal in [libc::SIGINT, libc::SIGQUIT] {
         // SAFETY: installing SIG_IGN touches no memory of ours and is async-signal-safe.
         unsafe {
             libc::signal(signal, libc::SIG_IGN);
+        }
+    }
+    let set = passed_set();
+    // SAFETY: as in `hold_child_signals`; the held signals reach `forward` now.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+extern "C" fn forward(signal: libc::c_int) {
+    let child = CHILD.load(std::sync::atomic::Ordering::SeqCst);
+    if child > 0 {
+        // SAFETY: kill is async-signal-safe; `child` is the pid of our own child.
+        unsafe {
+            libc::kill(child, signal);
         }
     }
 }

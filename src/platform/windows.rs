@@ -87,10 +87,16 @@ pub fn terminal() -> Option<(File, File)> {
     Some((input, output))
 }
 
-/// While the child runs, Ctrl-C and Ctrl-Break reach every process on the console; awsenv
-/// lets the child handle them and waits for it instead of exiting first. The handler is
-/// installed after the child started, so the child does not inherit it.
-pub fn ignore_terminal_signals() {
+/// Windows has no SIGTERM or SIGHUP to hold for the child: nothing to do.
+pub fn hold_child_signals() {}
+
+/// Nothing is held (see `hold_child_signals`), so nothing to undo in the child.
+pub fn unhold_in_child(_command: &mut std::process::Command) {}
+
+/// While the child runs, Ctrl-C and Ctrl-Break reach every process on the console, the child
+/// included; awsenv lets the child handle them and waits for it instead of exiting first.
+/// The handler is installed after the child started, so the child does not inherit it.
+pub fn pass_signals_to(_child: u32) {
     unsafe extern "system" fn handler(event: u32) -> i32 {
         i32::from(event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT)
     }

@@ -533,8 +533,7 @@ fn system_opener(url: &str) -> Command {
 /// system's randomness there is no login: a guessable verifier would defeat PKCE.
 fn random_text(n: usize) -> Result<String, String> {
     let mut bytes = vec![0u8; n];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| format!("no system randomness for the login ({e})"))?;
+    getrandom::fill(&mut bytes).map_err(|e| format!("no system randomness for the login ({e})"))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 

@@ -1,5 +1,6 @@
 //! A stub STS of our own, for what moto cannot do: error codes, throttling, malformed and
-//! expired replies, a skewed `Date` header, an endpoint that accepts and never answers.
+//! expired replies, a skewed `Date` header, an endpoint that accepts and never answers,
+//! credentials that expire in seconds, and a change of behaviour while a test runs.
 //!
 //! Std only: one HTTP/1.1 server thread on a free loopback port, a thread per connection,
 //! every loop bounded by the stop flag set on drop (and a hard deadline), so it always ends.
@@ -39,6 +40,8 @@ pub enum Behaviour {
     Hang,
     /// `Ok`, but the credentials' `Expiration` is an hour in the past.
     ExpiredCredentials,
+    /// `Ok`, with credentials that expire this many seconds from now.
+    ShortLived(i64),
 }
 
 impl Behaviour {
@@ -61,7 +64,10 @@ impl Behaviour {
 }
 
 struct Shared {
-    behaviour: Behaviour,
+    behaviour: Mutex<Behaviour>,
+    /// Every access key handed out, with its expiry: a request signed with one that has
+    /// expired gets `ExpiredToken`, as from STS.
+    issued: Mutex<HashMap<String, i64>>,
     delay: Duration,
     stop: AtomicBool,
     served: AtomicUsize,
@@ -88,7 +94,8 @@ impl Stub {
             .expect("nonblocking listener");
         let port = listener.local_addr().expect("local address").port();
         let shared = Arc::new(Shared {
-            behaviour,
+            behaviour: Mutex::new(behaviour),
+            issued: Mutex::new(HashMap::new()),
             delay,
             stop: AtomicBool::new(false),
             served: AtomicUsize::new(0),
@@ -129,7 +136,15 @@ impl Stub {
     pub fn total(&self) -> usize {
         self.shared.requests.lock().unwrap().len()
     }
+
+    /// Answer the requests that arrive from now on with `behaviour`.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        *self.shared.behaviour.lock().unwrap() = behaviour;
+    }
 }
+
+/// The form field under which a request's signing access key id is recorded.
+pub const SIGNED_BY: &str = "X-Signed-By";
 
 impl Drop for Stub {
     fn drop(&mut self) {
@@ -175,14 +190,15 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
     };
     shared.requests.lock().unwrap().push(form.clone());
     let n = shared.served.fetch_add(1, Ordering::SeqCst);
-    if matches!(shared.behaviour, Behaviour::Hang) {
+    let behaviour = shared.behaviour.lock().unwrap().clone();
+    if matches!(behaviour, Behaviour::Hang) {
         while !stopping(shared, started) {
             std::thread::sleep(Duration::from_millis(20));
         }
         return;
     }
     sleep_unless_stopped(shared.delay, shared, started);
-    let reply = respond(&shared.behaviour, &form, n);
+    let reply = respond(&behaviour, &form, n, shared);
     let _ = writer
         .write_all(reply.as_bytes())
         .and_then(|()| writer.flush());
@@ -204,6 +220,7 @@ fn read_request(
 ) -> Option<HashMap<String, String>> {
     let mut length = 0usize;
     let mut seen_line = false;
+    let mut signed_by = None;
     loop {
         let mut line = String::new();
         match reader.read_line(&mut line) {
@@ -233,10 +250,15 @@ fn read_request(
             continue;
         }
         seen_line = true;
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("authorization") {
+                signed_by = value
+                    .split_once("Credential=")
+                    .and_then(|(_, rest)| rest.split('/').next())
+                    .map(str::to_owned);
+            }
         }
     }
     let mut body = vec![0u8; length];
@@ -247,7 +269,11 @@ fn read_request(
     let _ = reader
         .get_mut()
         .set_read_timeout(Some(Duration::from_millis(200)));
-    Some(parse_form(&String::from_utf8_lossy(&body)))
+    let mut form = parse_form(&String::from_utf8_lossy(&body));
+    if let Some(key) = signed_by {
+        form.insert(SIGNED_BY.into(), key);
+    }
+    Some(form)
 }
 
 fn parse_form(body: &str) -> HashMap<String, String> {
@@ -286,18 +312,42 @@ fn now() -> i64 {
 }
 
 /// The whole HTTP reply for request number `n`.
-fn respond(behaviour: &Behaviour, form: &HashMap<String, String>, n: usize) -> String {
+fn respond(
+    behaviour: &Behaviour,
+    form: &HashMap<String, String>,
+    n: usize,
+    shared: &Shared,
+) -> String {
     let action = form.get("Action").map(String::as_str).unwrap_or("");
+    let signer_expired = form
+        .get(SIGNED_BY)
+        .and_then(|key| shared.issued.lock().unwrap().get(key).copied())
+        .is_some_and(|expires_at| expires_at <= now());
+    if signer_expired {
+        let message = "The security token included in the request is expired";
+        return http(403, 0, &error_xml("ExpiredToken", message, "Sender"));
+    }
+    let tag = tag(n);
+    let success = |expires_in: i64| {
+        let key = format!("ASIASTUB{tag}");
+        shared
+            .issued
+            .lock()
+            .unwrap()
+            .insert(key, now() + expires_in);
+        success(action, n, expires_in, &tag)
+    };
     match behaviour {
-        Behaviour::Ok => http(200, 0, &success(action, n, 3600)),
-        Behaviour::SkewedDate(secs) => http(200, *secs, &success(action, n, 3600)),
-        Behaviour::ExpiredCredentials => http(200, 0, &success(action, n, -3600)),
+        Behaviour::Ok => http(200, 0, &success(3600)),
+        Behaviour::ShortLived(secs) => http(200, 0, &success(*secs)),
+        Behaviour::SkewedDate(secs) => http(200, *secs, &success(3600)),
+        Behaviour::ExpiredCredentials => http(200, 0, &success(-3600)),
         Behaviour::ThrottleThenOk(times) if n < *times => {
             http(400, 0, &error_xml("Throttling", "Rate exceeded", "Sender"))
         }
-        Behaviour::ThrottleThenOk(_) => http(200, 0, &success(action, n, 3600)),
+        Behaviour::ThrottleThenOk(_) => http(200, 0, &success(3600)),
         Behaviour::Malformed => {
-            let full = success(action, n, 3600);
+            let full = success(3600);
             http(200, 0, &full[..full.len() / 3])
         }
         Behaviour::Error {
@@ -325,24 +375,29 @@ fn http(status: u16, skew: i64, body: &str) -> String {
     )
 }
 
-fn credentials_xml(n: usize, expires_in: i64) -> String {
+/// What makes request `n`'s keys differ from every other's.
+fn tag(n: usize) -> String {
+    format!("{:06}{:04}", n, now() % 10_000)
+}
+
+fn credentials_xml(tag: &str, expires_in: i64) -> String {
     let expiration = chrono::DateTime::from_timestamp(now() + expires_in, 0)
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%SZ");
-    let tag = format!("{:06}{:04}", n, now() % 10_000);
+    let key = format!("ASIASTUB{tag}");
     format!(
-        "<Credentials><AccessKeyId>ASIASTUB{tag}</AccessKeyId><SecretAccessKey>{SECRET_MARK}{tag}abcdefghijklmnopqrstuvwx</SecretAccessKey><SessionToken>STUBTOKEN{tag}FwoGZXIvYXdzEXAMPLE</SessionToken><Expiration>{expiration}</Expiration></Credentials>"
+        "<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{SECRET_MARK}{tag}abcdefghijklmnopqrstuvwx</SecretAccessKey><SessionToken>STUBTOKEN{tag}FwoGZXIvYXdzEXAMPLE</SessionToken><Expiration>{expiration}</Expiration></Credentials>"
     )
 }
 
-fn success(action: &str, n: usize, expires_in: i64) -> String {
+fn success(action: &str, n: usize, expires_in: i64, tag: &str) -> String {
     let ns = "https://sts.amazonaws.com/doc/2011-06-15/";
     let result = match action {
         "AssumeRole" => format!(
             "{}<AssumedRoleUser><AssumedRoleId>AROASTUB:awsenv</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/stub/awsenv</Arn></AssumedRoleUser>",
-            credentials_xml(n, expires_in)
+            credentials_xml(tag, expires_in)
         ),
-        "GetSessionToken" => credentials_xml(n, expires_in),
+        "GetSessionToken" => credentials_xml(tag, expires_in),
         _ => "<Arn>arn:aws:iam::123456789012:user/stub</Arn><UserId>AIDASTUB</UserId><Account>123456789012</Account>".to_owned(),
     };
     let action = if action.is_empty() {
