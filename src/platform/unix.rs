@@ -66,6 +66,13 @@ pub fn private_no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
 }
 
+/// Make an existing file readable by the user alone (after another program wrote it with
+/// the default mode); best effort.
+pub fn make_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
+}
+
 /// The terminal, to read from and write to, or `None` when there is none.
 pub fn terminal() -> Option<(File, File)> {
     let tty = OpenOptions::new()

@@ -76,6 +76,10 @@ pub fn private_no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
     options.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
 }
 
+/// Make an existing file readable by the user alone: on Windows it already is, by the access
+/// list it inherits from the user's profile directory.
+pub fn make_private(_path: &Path) {}
+
 /// The console, to read from (`CONIN$`) and write to (`CONOUT$`), or `None` when there is none.
 pub fn terminal() -> Option<(File, File)> {
     let input = OpenOptions::new()

@@ -205,7 +205,7 @@ fn renew(ctx: &Context, session: &Session) -> Option<String> {
     });
     let token = got.ok()?;
     if let Some(path) = token::path(ctx, session.id()) {
-        token::make_private(&path);
+        crate::platform::make_private(&path);
     }
     let fresh = token
         .expiration()

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 
 use crate::env::Context;
+use crate::platform;
 
 /// A token file is a few kilobytes; anything larger is not one.
 const MAX_FILE: u64 = 256 * 1024;
@@ -155,7 +156,7 @@ pub fn write<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
     let context =
         |e: io::Error| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()));
     let dir = path.parent().unwrap_or(Path::new("."));
-    create_private_dir(dir).map_err(context)?;
+    platform::create_private_dir(dir).map_err(context)?;
     let json = serde_json::to_vec_pretty(value).map_err(|e| context(e.into()))?;
     let (tmp, mut file) = temp_file(path).map_err(context)?;
     let written = file.write_all(&json).and_then(|()| file.sync_all());
@@ -166,17 +167,6 @@ pub fn write<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
     }
     renamed.map_err(context)
 }
-
-/// Make `path` readable by the user alone (after aws-config rewrote it with the default
-/// mode); best effort.
-#[cfg(unix)]
-pub fn make_private(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
-}
-
-#[cfg(windows)]
-pub fn make_private(_path: &Path) {}
 
 /// Remove the file at `path`; a missing one is no error.
 pub fn remove(path: &Path) -> io::Result<()> {
@@ -199,9 +189,9 @@ pub struct Lock {
 /// system drops it if that process dies).
 pub fn lock(ctx: &Context, identifier: &str) -> io::Result<Lock> {
     let dir = cache_dir(ctx).ok_or_else(|| io::Error::other("HOME is not set"))?;
-    create_private_dir(&dir)?;
+    platform::create_private_dir(&dir)?;
     let path = dir.join(format!(".{}.awsenv-lock", file_stem(identifier)));
-    let file = private_options()
+    let file = platform::private_no_follow(&mut OpenOptions::new())
         .read(true)
         .write(true)
         .create(true)
@@ -223,40 +213,13 @@ fn temp_file(path: &Path) -> io::Result<(PathBuf, File)> {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
         attempts += 1;
-        match private_options().write(true).create_new(true).open(&tmp) {
+        match platform::private_no_follow(OpenOptions::new().write(true).create_new(true))
+            .open(&tmp)
+        {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 16 => continue,
             opened => return opened.map(|file| (tmp, file)),
         }
     }
-}
-
-/// Open options that create files readable by the user alone.
-#[cfg(unix)]
-fn private_options() -> OpenOptions {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = OpenOptions::new();
-    options.mode(0o600);
-    options
-}
-
-#[cfg(windows)]
-fn private_options() -> OpenOptions {
-    // The user's profile directory is private to the user by its ACL.
-    OpenOptions::new()
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(windows)]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)
 }
 
 #[cfg(test)]
