@@ -35,6 +35,9 @@ pub enum Command {
             `eval \"$(awsenv assume PROFILE)\"` (sh, bash, zsh), \
             `awsenv assume PROFILE | source` (fish), \
             `awsenv assume PROFILE --shell powershell | Out-String | Invoke-Expression` (PowerShell).\n\n\
+            With no PROFILE and no AWS_PROFILE, a fuzzy picker opens on the terminal (recent \
+            profiles first; Esc or Ctrl-C cancels with exit 130). `awsenv assume -` assumes \
+            the profile assumed before the current one.\n\n\
             On any failure stdout is `false` (empty for PowerShell), so the shell's variables \
             are left as they were."
     )]
@@ -94,7 +97,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct AssumeArgs {
-    /// Profile to assume [default: $AWS_PROFILE]
+    /// Profile to assume; `-` for the one before the current [default: $AWS_PROFILE, else pick one]
     #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
     pub profile: Option<String>,
     #[command(flatten)]
@@ -178,9 +181,9 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    /// Profile whose credentials the command gets
+    /// Profile whose credentials the command gets [default: $AWS_PROFILE, else pick one]
     #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
-    pub profile: String,
+    pub profile: Option<String>,
     #[command(flatten)]
     pub session: SessionArgs,
     /// The command and its arguments

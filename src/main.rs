@@ -10,6 +10,7 @@ mod duration;
 mod env;
 mod error;
 mod mfa;
+mod picker;
 mod profile;
 mod resolve;
 mod shell;
