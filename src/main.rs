@@ -5,6 +5,7 @@
 mod cache;
 mod cli;
 mod cmd;
+mod console;
 mod doctor;
 mod duration;
 mod env;

@@ -5,7 +5,7 @@
 //! never touching stdout, so `eval "$(awsenv assume)"` works. The recent file is a small JSON
 //! list in the cache directory (0600, written atomically, capped); a corrupt one is empty.
 
-use console::{Key, Style, Term, truncate_str};
+use ::console::{Key, Style, Term, truncate_str};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Matcher, Utf32String};
 use serde::{Deserialize, Serialize};

@@ -404,6 +404,28 @@ fn dynamic_protocol_offers_profile_names_from_the_config() {
 }
 
 #[test]
+fn completion_covers_console_and_its_flags() {
+    let complete = |index: &str, words: &[&str]| {
+        let mut args = vec!["--", "awsenv"];
+        args.extend_from_slice(words);
+        let out = fixture()
+            .var("COMPLETE", "bash")
+            .var("_CLAP_COMPLETE_INDEX", index)
+            .var("_CLAP_COMPLETE_COMP_TYPE", "9")
+            .var("_CLAP_COMPLETE_SPACE", "true")
+            .var("_CLAP_IFS", "\n")
+            .run(args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out).lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(complete("1", &["cons"]), ["console"]);
+    assert_eq!(complete("2", &["console", "pr"]), ["proc", "prod"]);
+    assert_eq!(complete("2", &["exec", "pr"]), ["proc", "prod"]);
+    assert!(complete("3", &["console", "prod", "--pr"]).contains(&"--print".to_owned()));
+    assert!(complete("3", &["console", "prod", "--se"]).contains(&"--service".to_owned()));
+}
+
+#[test]
 fn bash_tab_after_assume_offers_profile_names() {
     let f = fixture();
     let script = r#"

@@ -1,5 +1,7 @@
 //! A stub STS of our own, for what moto cannot do: error codes, throttling, malformed and
 //! expired replies, a skewed `Date` header, an endpoint that accepts and never answers.
+//! It is also the console's federation endpoint: `GET /federation?Action=getSigninToken…`
+//! (the query is recorded like a form) answers a sign-in token.
 //!
 //! Std only: one HTTP/1.1 server thread on a free loopback port, a thread per connection,
 //! every loop bounded by the stop flag set on drop (and a hard deadline), so it always ends.
@@ -14,6 +16,9 @@ use std::time::{Duration, Instant};
 
 /// Every secret key the stub hands out starts with this, so tests can look for leaks.
 pub const SECRET_MARK: &str = "STUBSECRET";
+
+/// Every sign-in token the stub hands out starts with this.
+pub const SIGNIN_MARK: &str = "STUBSIGNIN";
 
 /// No stub outlives this, even if a test forgets to drop it.
 const LIFETIME: Duration = Duration::from_secs(300);
@@ -204,6 +209,7 @@ fn read_request(
 ) -> Option<HashMap<String, String>> {
     let mut length = 0usize;
     let mut seen_line = false;
+    let mut query = HashMap::new();
     loop {
         let mut line = String::new();
         match reader.read_line(&mut line) {
@@ -232,6 +238,12 @@ fn read_request(
             }
             continue;
         }
+        if !seen_line && let Some(target) = line.strip_prefix("GET ") {
+            let target = target.split(' ').next().unwrap_or_default();
+            if let Some((_, q)) = target.split_once('?') {
+                query = parse_form(q);
+            }
+        }
         seen_line = true;
         if let Some((name, value)) = line.split_once(':')
             && name.eq_ignore_ascii_case("content-length")
@@ -247,7 +259,9 @@ fn read_request(
     let _ = reader
         .get_mut()
         .set_read_timeout(Some(Duration::from_millis(200)));
-    Some(parse_form(&String::from_utf8_lossy(&body)))
+    let mut form = parse_form(&String::from_utf8_lossy(&body));
+    form.extend(query);
+    Some(form)
 }
 
 fn parse_form(body: &str) -> HashMap<String, String> {
@@ -288,6 +302,10 @@ fn now() -> i64 {
 /// The whole HTTP reply for request number `n`.
 fn respond(behaviour: &Behaviour, form: &HashMap<String, String>, n: usize) -> String {
     let action = form.get("Action").map(String::as_str).unwrap_or("");
+    if action == "getSigninToken" && matches!(behaviour, Behaviour::Ok) {
+        let body = format!("{{\"SigninToken\":\"{SIGNIN_MARK}{n:04}+/=\"}}");
+        return http(200, 0, &body).replace("text/xml", "application/json");
+    }
     match behaviour {
         Behaviour::Ok => http(200, 0, &success(action, n, 3600)),
         Behaviour::SkewedDate(secs) => http(200, *secs, &success(action, n, 3600)),
@@ -343,6 +361,10 @@ fn success(action: &str, n: usize, expires_in: i64) -> String {
             credentials_xml(n, expires_in)
         ),
         "GetSessionToken" => credentials_xml(n, expires_in),
+        "GetFederationToken" => format!(
+            "{}<FederatedUser><FederatedUserId>123456789012:awsenv</FederatedUserId><Arn>arn:aws:sts::123456789012:federated-user/awsenv</Arn></FederatedUser>",
+            credentials_xml(n, expires_in)
+        ),
         _ => "<Arn>arn:aws:iam::123456789012:user/stub</Arn><UserId>AIDASTUB</UserId><Account>123456789012</Account>".to_owned(),
     };
     let action = if action.is_empty() {
