@@ -272,6 +272,8 @@ impl Screen<'_> {
             let mut changed = false;
             match self.term.read_key_raw()? {
                 Key::Escape | Key::CtrlC => return Ok(None),
+                // Esc with a key typed hard on its heels arrives as one unknown sequence.
+                Key::UnknownEscSeq(seq) if seq.first() != Some(&'[') => return Ok(None),
                 Key::Enter => {
                     if let Some(&i) = shown.get(selected) {
                         return Ok(Some(i));
