@@ -676,3 +676,42 @@ fn credential_process_that_calls_itself_fails_at_once() {
         assert_eq!(stdout(&out), "false\n");
     }
 }
+
+#[test]
+fn assume_dash_goes_back_to_the_profile_before() {
+    let f = fixture().with_credentials(
+        "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = s\n[ops]\naws_access_key_id = AKIAOPS\naws_secret_access_key = s\n",
+    );
+    let out = f.run(["assume", "-", "--shell", "bash"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "false\n");
+    assert!(stderr(&out).contains("none yet"), "{}", stderr(&out));
+    for name in ["dev", "ops"] {
+        assert!(f.run(["assume", name, "--shell", "bash"]).status.success());
+    }
+    let back = f
+        .cmd(["assume", "-", "--shell", "bash"])
+        .env("AWSENV_PROFILE", "ops")
+        .output()
+        .unwrap();
+    assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
+    assert!(stdout(&back).contains("export AWSENV_PROFILE='dev'"));
+    // exec records the profile too.
+    assert!(f.run(["exec", "ops", "--", "true"]).status.success());
+    let recent = std::fs::read_to_string(f.path("cache/recent-profiles")).unwrap();
+    assert_eq!(recent, r#"{"recent":["ops","dev"]}"#);
+}
+
+#[test]
+fn no_profile_and_no_terminal_is_the_usage_error() {
+    let f = fixture();
+    for args in [
+        vec!["assume", "--shell", "bash"],
+        vec!["exec", "--", "true"],
+        vec!["console", "--print"],
+    ] {
+        let out = f.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("no profile given"), "{args:?}");
+    }
+}
