@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::cache::Cache;
 use crate::env::Context;
 use crate::error::{Error, Result};
-use crate::profile::{Config, Kind};
+use crate::profile::{self, Config, Kind, Profile};
 
 /// The file in the cache directory; not `.json`, so it is never taken for a credential entry.
 const RECENT_FILE: &str = "recent-profiles";
@@ -118,40 +118,35 @@ pub struct Choice {
 }
 
 /// Every profile that can give credentials, recent ones first (most recent first), the rest
-/// by name.
+/// by name. One pass over the profiles: with 10,000 of them, each lookup counts.
 pub fn choices(config: &Config, recent: &Recent) -> Vec<Choice> {
-    let usable = |name: &str| config.kind(name) != Kind::None;
-    let mut names: Vec<&str> = recent
-        .names()
-        .iter()
-        .map(String::as_str)
-        .filter(|name| config.get(name).is_some() && usable(name))
-        .collect();
-    let recent_set: std::collections::HashSet<&str> = names.iter().copied().collect();
-    let rest: Vec<&str> = config
-        .names()
-        .into_iter()
-        .filter(|name| usable(name) && !recent_set.contains(name))
-        .collect();
-    names.extend(rest);
-    names
-        .into_iter()
-        .map(|name| {
-            let (account, role) = account_and_role(config, name);
-            Choice {
-                name: name.to_owned(),
-                account,
-                role,
-            }
+    let choice = |name: &str| {
+        let profile = config.get(name)?;
+        if profile::kind_of(profile) == Kind::None {
+            return None;
+        }
+        let (account, role) = account_and_role(profile);
+        Some(Choice {
+            name: name.to_owned(),
+            account,
+            role,
         })
-        .collect()
+    };
+    let mut choices: Vec<Choice> = recent.names().iter().filter_map(|n| choice(n)).collect();
+    let recent_set: std::collections::HashSet<&str> =
+        recent.names().iter().map(String::as_str).collect();
+    choices.extend(
+        config
+            .names()
+            .into_iter()
+            .filter(|name| !recent_set.contains(name))
+            .filter_map(choice),
+    );
+    choices
 }
 
 /// The account id and role name of a role or SSO profile.
-fn account_and_role(config: &Config, name: &str) -> (Option<String>, Option<String>) {
-    let Some(profile) = config.get(name) else {
-        return (None, None);
-    };
+fn account_and_role(profile: &Profile) -> (Option<String>, Option<String>) {
     if let Some(arn) = profile.get("role_arn") {
         // arn:PARTITION:iam::ACCOUNT:role/PATH/NAME
         let mut parts = arn.splitn(6, ':');
