@@ -144,7 +144,12 @@ impl Term {
 
     /// `awsenv assume` with no profile, waiting for the picker's first frame.
     fn open_picker(&self) -> String {
-        self.line("clear; awsenv assume");
+        self.open_with("awsenv assume")
+    }
+
+    /// Run `command`, which opens the picker; its first frame.
+    fn open_with(&self, command: &str) -> String {
+        self.line(&format!("clear; {command}"));
         self.wait("the picker", |s| {
             s.contains("Profile >") && s.contains("to cancel")
         })
@@ -209,6 +214,19 @@ fn type_enter_and_escape(shell: &str) {
 
     t.line("awsenv assume --no-input");
     assert_eq!(t.ask(STATE), "2:beta-prod:AKIABETA");
+
+    // Without the wrapper: the failure snippet makes eval fail; PowerShell's is empty.
+    t.open_with("eval \"$(command awsenv assume)\"");
+    t.leave("Escape");
+    assert_eq!(t.ask(STATE), "1:beta-prod:AKIABETA");
+    t.open_with("command awsenv assume --shell pwsh > ps.out");
+    t.leave("Escape");
+    assert_eq!(t.ask("$(wc -c < ps.out)"), "130:0");
+    t.open_with("eval \"$(command awsenv assume)\"");
+    t.keys("gam");
+    t.wait("the filter", |s| s.contains("1/4"));
+    t.key("Enter");
+    assert_eq!(t.ask(STATE), "0:gamma-stage:AKIAGAMMA");
 }
 
 #[test]
