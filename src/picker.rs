@@ -177,7 +177,11 @@ fn label(choice: &Choice, width: usize, current: Option<&str>) -> String {
         line.push_str("  ");
         line.push_str(extra);
     }
-    line.trim_end().to_owned()
+    // A control character in a name must not drive the terminal.
+    line.trim_end()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// Whether a picker can be shown: a terminal to draw on.
@@ -250,7 +254,8 @@ struct Screen<'a> {
 impl Screen<'_> {
     /// The index into `labels` picked, or `None` when cancelled.
     fn run(&mut self, labels: &[String]) -> std::io::Result<Option<usize>> {
-        let haystacks: Vec<Utf32String> = labels.iter().map(|l| l.as_str().into()).collect();
+        // Matched without the mark, so `^name` anchors at the name.
+        let haystacks: Vec<Utf32String> = labels.iter().map(|l| l[2..].into()).collect();
         let mut matcher = Matcher::new(nucleo_matcher::Config::DEFAULT);
         let mut query = String::new();
         let mut shown = filter(&haystacks, &query, &mut matcher);
@@ -434,5 +439,11 @@ mod tests {
             role: None,
         };
         assert_eq!(label(&bare, 6, Some("prod")), "  dev");
+        let odd = Choice {
+            name: "a\u{1b}[2Jb".into(),
+            account: None,
+            role: None,
+        };
+        assert_eq!(label(&odd, 0, None), "  a?[2Jb");
     }
 }
