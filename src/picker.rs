@@ -423,6 +423,12 @@ mod tests {
         assert_eq!(&hits[..2], [0, 2], "{hits:?}");
         assert!(!hits.contains(&1));
         assert_eq!(filter(&haystacks, "PROD-A", &mut matcher)[0], 2);
+        let names: Vec<Utf32String> = ["prod-a", "dev-prod", "prod-dev"]
+            .iter()
+            .map(|l| (*l).into())
+            .collect();
+        assert_eq!(filter(&names, "^prod", &mut matcher), [0, 2]);
+        assert_eq!(filter(&names, "prod !dev", &mut matcher), [0]);
     }
 
     #[test]
