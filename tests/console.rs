@@ -2,6 +2,8 @@
 //! endpoint receives, GetFederationToken for long-term keys only, `SessionDuration` only
 //! where AWS allows it, the login URL's `Destination` per partition, and `$BROWSER`.
 
+#![cfg(unix)] // shell scripts as the browser
+
 mod common;
 
 use std::collections::HashMap;

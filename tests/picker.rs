@@ -3,6 +3,8 @@
 //! leaves it unchanged with `$?` 130; recent profiles come first; `assume -` goes back;
 //! 10,000 profiles and a corrupt recent-profiles file still work.
 
+#![cfg(unix)] // tmux and real shells
+
 mod common;
 
 use std::process::{Command, Output};
