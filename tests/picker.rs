@@ -66,7 +66,9 @@ impl Term {
             _ => argv.extend(["zsh", "-f"].map(String::from)),
         }
         let mut term = Term { socket, asked: 0 };
-        let mut args = vec!["new-session", "-d", "-x", "120", "-y", "40"];
+        // The shell starts in the fixture's HOME: whatever a test writes stays there.
+        let home = f.home.path().display().to_string();
+        let mut args = vec!["new-session", "-d", "-x", "120", "-y", "40", "-c", &home];
         args.extend(argv.iter().map(String::as_str));
         term.tmux(&args);
         term.line(&format!("eval \"$(awsenv init {shell})\""));
