@@ -169,6 +169,17 @@ impl Cache {
         self.write_atomic(&path, &json).map_err(context)
     }
 
+    /// A small file of awsenv's own beside the entries (`name` must not end in `.json`),
+    /// read as entries are: no link followed, at most 64 KiB; `None` when missing or unreadable.
+    pub fn read_file(&self, name: &str) -> Option<Vec<u8>> {
+        read_limited(&self.dir.join(name))
+    }
+
+    /// Write such a file as entries are written: 0600, to a temporary file, then renamed.
+    pub fn write_file(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.write_atomic(&self.dir.join(name), bytes)
+    }
+
     fn write_atomic(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
         let (tmp, mut file) = self.temp_file(path)?;
         let written = file.write_all(bytes).and_then(|()| file.sync_all());
@@ -265,13 +276,18 @@ fn is_entry_name(path: &Path) -> bool {
 
 /// The stored entry at `path`, or `None` for anything missing, unreadable, large or malformed.
 fn read_entry(path: &Path) -> Option<Stored> {
+    serde_json::from_slice(&read_limited(path)?).ok()
+}
+
+/// The first 64 KiB of the file at `path`, never through a link nor blocking on a FIFO.
+fn read_limited(path: &Path) -> Option<Vec<u8>> {
     // Never follow a link out of the directory, never block on a FIFO.
     let file = platform::private_no_follow(OpenOptions::new().read(true))
         .open(path)
         .ok()?;
     let mut bytes = Vec::new();
     file.take(MAX_ENTRY).read_to_end(&mut bytes).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    Some(bytes)
 }
 
 impl Key {

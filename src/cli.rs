@@ -35,6 +35,9 @@ pub enum Command {
             `eval \"$(awsenv assume PROFILE)\"` (sh, bash, zsh), \
             `awsenv assume PROFILE | source` (fish), \
             `awsenv assume PROFILE --shell powershell | Out-String | Invoke-Expression` (PowerShell).\n\n\
+            With no PROFILE and no AWS_PROFILE, a fuzzy picker opens on the terminal (recent \
+            profiles first; Esc or Ctrl-C cancels with exit 130). `awsenv assume -` assumes \
+            the profile assumed before the current one.\n\n\
             On any failure stdout is `false` (empty for PowerShell), so the shell's variables \
             are left as they were."
     )]
@@ -102,6 +105,21 @@ pub enum Command {
     /// IAM Identity Center: log in, log out, and a profile per granted role
     #[command(subcommand)]
     Sso(SsoCommand),
+    /// Open the AWS console as the profile's identity
+    #[command(
+        long_about = "Open the AWS console in the browser, signed in as the profile's identity, \
+            through the federation sign-in endpoint. Role and SSO profiles use their temporary \
+            credentials (from the cache when still valid); a profile with long-term keys first \
+            gets a GetFederationToken session (the console refuses GetSessionToken ones), \
+            bounded by the user's own permissions.\n\n\
+            The browser is $BROWSER (one command, given the URL as its one argument), else \
+            xdg-open, open or `cmd /c start`. With --print the URL is written alone on stdout \
+            and nothing is opened: it signs in whoever opens it within 15 minutes, so treat it \
+            as a secret. China (cn-*) and GovCloud (us-gov-*) regions use their partition's \
+            sign-in and console; AWSENV_FEDERATION_ENDPOINT replaces the sign-in host.\n\n\
+            Example: awsenv console prod --service s3 --region eu-west-1"
+    )]
+    Console(ConsoleArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,8 +211,26 @@ pub struct PopulateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Profile to sign in as; `-` for the one before the current [default: $AWS_PROFILE, else pick one]
+    #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
+    pub profile: Option<String>,
+    /// Write the sign-in URL on stdout instead of opening a browser
+    #[arg(long)]
+    pub print: bool,
+    /// Console service to land on, like s3 or ec2 [default: the console's home]
+    #[arg(long, value_name = "NAME", conflicts_with = "destination")]
+    pub service: Option<String>,
+    /// Console URL to land on
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct AssumeArgs {
-    /// Profile to assume [default: $AWS_PROFILE]
+    /// Profile to assume; `-` for the one before the current [default: $AWS_PROFILE, else pick one]
     #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
     pub profile: Option<String>,
     #[command(flatten)]
@@ -278,9 +314,9 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    /// Profile whose credentials the command gets
+    /// Profile whose credentials the command gets [default: $AWS_PROFILE, else pick one]
     #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
-    pub profile: String,
+    pub profile: Option<String>,
     /// Serve the credentials on a loopback container-credentials endpoint that renews them,
     /// instead of exporting keys: for commands that outlive a session
     #[arg(long)]

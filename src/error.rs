@@ -2,6 +2,7 @@
 //!
 //! `Usage` (exit 2) is a bad flag, an unknown profile or a malformed file; `Credentials`
 //! (exit 1) is everything STS, the network, MFA or an expired source can refuse.
+//! `Cancelled` (exit 130, as a shell reports Ctrl-C) is the user leaving the picker.
 
 use std::fmt;
 
@@ -11,6 +12,8 @@ pub enum Error {
     Usage(String),
     /// Credentials could not be had: exit 1.
     Credentials(String),
+    /// The user left the picker (Esc, Ctrl-C): exit 130, nothing changed.
+    Cancelled,
 }
 
 impl Error {
@@ -26,6 +29,7 @@ impl Error {
         match self {
             Error::Usage(_) => 2,
             Error::Credentials(_) => 1,
+            Error::Cancelled => 130,
         }
     }
 }
@@ -40,9 +44,11 @@ fn with_profile(profile: &str, message: impl fmt::Display) -> String {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (Error::Usage(m) | Error::Credentials(m)) = self;
-        // One line, whatever a message carried in.
-        f.write_str(&m.replace(['\n', '\r'], " "))
+        match self {
+            // One line, whatever a message carried in.
+            Error::Usage(m) | Error::Credentials(m) => f.write_str(&m.replace(['\n', '\r'], " ")),
+            Error::Cancelled => f.write_str("cancelled; nothing changed"),
+        }
     }
 }
 

@@ -5,11 +5,13 @@
 mod cache;
 mod cli;
 mod cmd;
+mod console;
 mod doctor;
 mod duration;
 mod env;
 mod error;
 mod mfa;
+mod picker;
 mod platform;
 mod profile;
 mod resolve;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::task::{Poll, Waker};
 
-use aws_config::profile::{Profile, ProfileSet};
+pub use aws_config::profile::Profile;
+use aws_config::profile::ProfileSet;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use crate::env::Context;
@@ -368,7 +369,7 @@ impl Config {
     }
 }
 
-fn kind_of(profile: &Profile) -> Kind {
+pub fn kind_of(profile: &Profile) -> Kind {
     if profile.get("web_identity_token_file").is_some() {
         Kind::WebIdentity
     } else if profile.get("role_arn").is_some() {

@@ -272,6 +272,29 @@ impl Sts {
         self.checked(reply.credentials())
     }
 
+    /// `GetFederationToken` signed with long-term `creds`, with a policy that allows
+    /// everything, so the session is bounded by the user's own permissions: the console
+    /// accepts it where a GetSessionToken session is refused.
+    pub fn federation_token(
+        &self,
+        creds: &Credentials,
+        name: &str,
+        duration: i64,
+    ) -> Result<Credentials, Failure> {
+        const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let call = self
+            .client
+            .get_federation_token()
+            .name(name)
+            .policy(ALLOW_ALL)
+            .duration_seconds(clamp_i32(duration));
+        let reply = self
+            .runtime
+            .block_on(call.customize().config_override(signed_by(creds)).send())
+            .map_err(|e| self.failure(e))?;
+        self.checked(reply.credentials())
+    }
+
     /// `GetCallerIdentity` signed with `creds`.
     pub fn caller_identity(&self, creds: &Credentials) -> Result<CallerIdentity, Failure> {
         header_safe(creds)?;

@@ -114,6 +114,7 @@ fn every_command_has_help() {
         "doctor",
         "completions",
         "credential-process",
+        "console",
     ] {
         let out = f.run([cmd, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{cmd}");
@@ -137,6 +138,7 @@ fn help_snapshots() {
         "doctor",
         "completions",
         "credential-process",
+        "console",
     ] {
         insta::assert_snapshot!(format!("help_{cmd}"), stdout(&f.run([cmd, "--help"])));
     }

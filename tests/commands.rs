@@ -404,6 +404,28 @@ fn dynamic_protocol_offers_profile_names_from_the_config() {
 }
 
 #[test]
+fn completion_covers_console_and_its_flags() {
+    let complete = |index: &str, words: &[&str]| {
+        let mut args = vec!["--", "awsenv"];
+        args.extend_from_slice(words);
+        let out = fixture()
+            .var("COMPLETE", "bash")
+            .var("_CLAP_COMPLETE_INDEX", index)
+            .var("_CLAP_COMPLETE_COMP_TYPE", "9")
+            .var("_CLAP_COMPLETE_SPACE", "true")
+            .var("_CLAP_IFS", "\n")
+            .run(args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out).lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(complete("1", &["cons"]), ["console"]);
+    assert_eq!(complete("2", &["console", "pr"]), ["proc", "prod"]);
+    assert_eq!(complete("2", &["exec", "pr"]), ["proc", "prod"]);
+    assert!(complete("3", &["console", "prod", "--pr"]).contains(&"--print".to_owned()));
+    assert!(complete("3", &["console", "prod", "--se"]).contains(&"--service".to_owned()));
+}
+
+#[test]
 fn bash_tab_after_assume_offers_profile_names() {
     let f = fixture();
     let script = r#"
@@ -652,5 +674,44 @@ fn credential_process_that_calls_itself_fails_at_once() {
         assert!(started.elapsed() < std::time::Duration::from_secs(10));
         let out = f.run(["assume", profile, "--shell", "sh"]);
         assert_eq!(stdout(&out), "false\n");
+    }
+}
+
+#[test]
+fn assume_dash_goes_back_to_the_profile_before() {
+    let f = fixture().with_credentials(
+        "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = s\n[ops]\naws_access_key_id = AKIAOPS\naws_secret_access_key = s\n",
+    );
+    let out = f.run(["assume", "-", "--shell", "bash"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "false\n");
+    assert!(stderr(&out).contains("none yet"), "{}", stderr(&out));
+    for name in ["dev", "ops"] {
+        assert!(f.run(["assume", name, "--shell", "bash"]).status.success());
+    }
+    let back = f
+        .cmd(["assume", "-", "--shell", "bash"])
+        .env("AWSENV_PROFILE", "ops")
+        .output()
+        .unwrap();
+    assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
+    assert!(stdout(&back).contains("export AWSENV_PROFILE='dev'"));
+    // exec records the profile too.
+    assert!(f.run(["exec", "ops", "--", "true"]).status.success());
+    let recent = std::fs::read_to_string(f.path("cache/recent-profiles")).unwrap();
+    assert_eq!(recent, r#"{"recent":["ops","dev"]}"#);
+}
+
+#[test]
+fn no_profile_and_no_terminal_is_the_usage_error() {
+    let f = fixture();
+    for args in [
+        vec!["assume", "--shell", "bash"],
+        vec!["exec", "--", "true"],
+        vec!["console", "--print"],
+    ] {
+        let out = f.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("no profile given"), "{args:?}");
     }
 }

@@ -21,7 +21,8 @@ use crate::shell::Op;
 use super::assume;
 
 pub fn run(args: ExecArgs, ctx: &Context) -> Result<i32> {
-    let request = assume::request(args.profile, &args.session)?;
+    let profile = assume::choose_profile(args.profile.as_deref(), args.session.no_input, ctx)?;
+    let request = assume::request(profile, &args.session)?;
     let mut ops = env::unsets(ctx);
     if args.server {
         let prepared = Server::prepare(ctx, request.clone())?;
@@ -33,6 +34,7 @@ pub fn run(args: ExecArgs, ctx: &Context) -> Result<i32> {
     } else {
         ops.extend(assume::export_ops(ctx, &request)?);
     }
+    crate::picker::remember(ctx, &request.profile);
     Ok(spawn(&request.profile, &args.command, &changes(&ops)))
 }
 

@@ -6,6 +6,7 @@
 
 mod assume;
 mod completions;
+mod console;
 mod credential_process;
 mod doctor;
 mod exec;
@@ -43,6 +44,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
         Command::Completions(args) => completions::run(&args, ctx).map(|()| 0),
         Command::CredentialProcess(args) => credential_process::run(&args, ctx).map(|()| 0),
         Command::Sso(command) => sso::run(command, ctx).map(|()| 0),
+        Command::Console(args) => console::run(&args, ctx).map(|()| 0),
     };
     result.unwrap_or_else(|error| {
         report(&error);

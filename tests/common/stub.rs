@@ -1,6 +1,8 @@
 //! A stub STS of our own, for what moto cannot do: error codes, throttling, malformed and
 //! expired replies, a skewed `Date` header, an endpoint that accepts and never answers,
 //! credentials that expire in seconds, and a change of behaviour while a test runs.
+//! It is also the console's federation endpoint: `GET /federation?Action=getSigninToken…`
+//! (the query is recorded like a form) answers a sign-in token.
 //!
 //! Std only: one HTTP/1.1 server thread on a free loopback port, a thread per connection,
 //! every loop bounded by the stop flag set on drop (and a hard deadline), so it always ends.
@@ -15,6 +17,9 @@ use std::time::{Duration, Instant};
 
 /// Every secret key the stub hands out starts with this, so tests can look for leaks.
 pub const SECRET_MARK: &str = "STUBSECRET";
+
+/// Every sign-in token the stub hands out starts with this.
+pub const SIGNIN_MARK: &str = "STUBSIGNIN";
 
 /// No stub outlives this, even if a test forgets to drop it.
 const LIFETIME: Duration = Duration::from_secs(300);
@@ -221,6 +226,7 @@ fn read_request(
     let mut length = 0usize;
     let mut seen_line = false;
     let mut signed_by = None;
+    let mut query = HashMap::new();
     loop {
         let mut line = String::new();
         match reader.read_line(&mut line) {
@@ -249,6 +255,12 @@ fn read_request(
             }
             continue;
         }
+        if !seen_line && let Some(target) = line.strip_prefix("GET ") {
+            let target = target.split(' ').next().unwrap_or_default();
+            if let Some((_, q)) = target.split_once('?') {
+                query = parse_form(q);
+            }
+        }
         seen_line = true;
         if let Some((name, value)) = line.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
@@ -273,6 +285,7 @@ fn read_request(
     if let Some(key) = signed_by {
         form.insert(SIGNED_BY.into(), key);
     }
+    form.extend(query);
     Some(form)
 }
 
@@ -319,6 +332,10 @@ fn respond(
     shared: &Shared,
 ) -> String {
     let action = form.get("Action").map(String::as_str).unwrap_or("");
+    if action == "getSigninToken" && matches!(behaviour, Behaviour::Ok) {
+        let body = format!("{{\"SigninToken\":\"{SIGNIN_MARK}{n:04}+/=\"}}");
+        return http(200, 0, &body).replace("text/xml", "application/json");
+    }
     let signer_expired = form
         .get(SIGNED_BY)
         .and_then(|key| shared.issued.lock().unwrap().get(key).copied())
@@ -398,6 +415,10 @@ fn success(action: &str, n: usize, expires_in: i64, tag: &str) -> String {
             credentials_xml(tag, expires_in)
         ),
         "GetSessionToken" => credentials_xml(tag, expires_in),
+        "GetFederationToken" => format!(
+            "{}<FederatedUser><FederatedUserId>123456789012:awsenv</FederatedUserId><Arn>arn:aws:sts::123456789012:federated-user/awsenv</Arn></FederatedUser>",
+            credentials_xml(tag, expires_in)
+        ),
         _ => "<Arn>arn:aws:iam::123456789012:user/stub</Arn><UserId>AIDASTUB</UserId><Account>123456789012</Account>".to_owned(),
     };
     let action = if action.is_empty() {
