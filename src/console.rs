@@ -245,14 +245,7 @@ fn is_loopback(host: &str) -> bool {
 /// argument), else the system's opener. A failure says to use `--print`; the URL is not
 /// in the message.
 pub fn open(ctx: &Context, url: &str, profile: &str) -> Result<()> {
-    let mut command = match ctx.var("BROWSER") {
-        Some(browser) => {
-            let mut c = std::process::Command::new(browser);
-            c.arg(url);
-            c
-        }
-        None => system_opener(url),
-    };
+    let mut command = crate::platform::browser(ctx, url);
     let shown = command.get_program().to_string_lossy().into_owned();
     let cannot = |why: String| {
         Error::usage(
@@ -278,28 +271,6 @@ pub fn open(ctx: &Context, url: &str, profile: &str) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(windows)]
-fn system_opener(url: &str) -> std::process::Command {
-    use std::os::windows::process::CommandExt;
-    let mut c = std::process::Command::new("cmd");
-    // Quoted, so cmd reads `&` in the URL as text; `start` takes the first quoted word as
-    // the window title, hence the empty one.
-    c.raw_arg(format!("/c start \"\" \"{url}\""));
-    c
-}
-
-#[cfg(not(windows))]
-fn system_opener(url: &str) -> std::process::Command {
-    let program = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    let mut c = std::process::Command::new(program);
-    c.arg(url);
-    c
 }
 
 #[cfg(test)]

@@ -13,3 +13,16 @@ pub use unix::*;
 mod windows;
 #[cfg(windows)]
 pub use windows::*;
+
+/// The command that opens `url` in a browser: `$BROWSER URL` when `BROWSER` is set (one
+/// command, the URL its one argument), else the system's opener.
+pub fn browser(ctx: &crate::env::Context, url: &str) -> std::process::Command {
+    match ctx.var("BROWSER") {
+        Some(browser) => {
+            let mut command = std::process::Command::new(browser);
+            command.arg(url);
+            command
+        }
+        None => url_opener(url),
+    }
+}

@@ -73,6 +73,18 @@ pub fn make_private(path: &Path) {
     let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
 }
 
+/// `xdg-open URL`, `open URL` on macOS.
+pub fn url_opener(url: &str) -> std::process::Command {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let mut command = std::process::Command::new(program);
+    command.arg(url);
+    command
+}
+
 /// The terminal, to read from and write to, or `None` when there is none.
 pub fn terminal() -> Option<(File, File)> {
     let tty = OpenOptions::new()

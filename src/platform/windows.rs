@@ -80,6 +80,15 @@ pub fn private_no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
 /// list it inherits from the user's profile directory.
 pub fn make_private(_path: &Path) {}
 
+/// `cmd /c start "" "URL"`: `start` is a cmd builtin; the URL is quoted so cmd reads `&`
+/// in it as text, and the empty first quoted word is the window title `start` expects.
+pub fn url_opener(url: &str) -> std::process::Command {
+    use std::os::windows::process::CommandExt;
+    let mut command = std::process::Command::new("cmd");
+    command.raw_arg(format!("/c start \"\" \"{url}\""));
+    command
+}
+
 /// The console, to read from (`CONIN$`) and write to (`CONOUT$`), or `None` when there is none.
 pub fn terminal() -> Option<(File, File)> {
     let input = OpenOptions::new()

@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -482,14 +482,7 @@ fn show_or_open(ctx: &Context, url: &str, browser: bool) {
 
 /// Start the browser on `url`; false when nothing could be started.
 fn open(ctx: &Context, url: &str) -> bool {
-    let mut command = match ctx.var("BROWSER") {
-        Some(browser) => {
-            let mut c = Command::new(browser);
-            c.arg(url);
-            c
-        }
-        None => system_opener(url),
-    };
+    let mut command = crate::platform::browser(ctx, url);
     let spawned = command
         .stdin(Stdio::null())
         // Nothing a browser prints may reach stdout, which `eval` reads.
@@ -504,29 +497,6 @@ fn open(ctx: &Context, url: &str) -> bool {
         }
         Err(_) => false,
     }
-}
-
-#[cfg(all(unix, not(target_os = "macos")))]
-fn system_opener(url: &str) -> Command {
-    let mut c = Command::new("xdg-open");
-    c.arg(url);
-    c
-}
-
-#[cfg(target_os = "macos")]
-fn system_opener(url: &str) -> Command {
-    let mut c = Command::new("open");
-    c.arg(url);
-    c
-}
-
-#[cfg(windows)]
-fn system_opener(url: &str) -> Command {
-    use std::os::windows::process::CommandExt;
-    // `start` is a cmd builtin; the URL is quoted as one argument so `&` is not a separator.
-    let mut c = Command::new("cmd");
-    c.raw_arg(format!("/c start \"\" \"{url}\""));
-    c
 }
 
 /// `n` random bytes, URL-safe base64 without padding (PKCE verifier, state). Without the
