@@ -282,6 +282,7 @@ impl Sts {
         duration: i64,
     ) -> Result<Credentials, Failure> {
         const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        header_safe(creds)?;
         let call = self
             .client
             .get_federation_token()
