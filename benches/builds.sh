@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Linux release builds side by side: the default (dynamic glibc, PIE), non-PIE dynamic,
-# static glibc, and static musl. Each must resolve `localhost` and verify TLS against the
+# static glibc, and static musl (static-pie as Rust builds it, and non-PIE). Each must resolve `localhost` and verify TLS against the
 # roots it reads from SSL_CERT_FILE (a fresh assume through a TLS proxy to moto); then
 # `awsenv prompt` and a cache-hit `assume` of each are timed in one hyperfine run with
 # `/bin/true`. Builds land in target/bench-*/ and are reused.
@@ -31,8 +31,13 @@ for variant in default nopie static-glibc; do
 	}
 	bins[$variant]=$root/target/bench-$variant/$host/release/awsenv
 done
-cargo build --release --locked --quiet --target x86_64-unknown-linux-musl
+# Rust's own musl default (static-pie): an empty RUSTFLAGS overrides .cargo/config.toml.
+RUSTFLAGS="" cargo build --release --locked --quiet --target x86_64-unknown-linux-musl
 bins[musl]=$root/target/x86_64-unknown-linux-musl/release/awsenv
+# What install.sh builds, with .cargo/config.toml's flags.
+RUSTFLAGS="-C relocation-model=static" cargo build --release --locked --quiet \
+	--target x86_64-unknown-linux-musl --target-dir target/bench-musl-nopie
+bins["musl-nopie"]=$root/target/bench-musl-nopie/x86_64-unknown-linux-musl/release/awsenv
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -40,8 +45,14 @@ free_port() {
 moto_port=$(free_port)
 .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >/dev/null 2>&1 &
 pids+=($!)
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+# A CA of the bench's own, and a certificate for localhost that it signs.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=awsenv-bench-ca \
+	-keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$work/key.pem" \
+	-out "$work/leaf.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$work/leaf.ext"
+openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
+	-days 1 -extfile "$work/leaf.ext" -out "$work/cert.pem" 2>/dev/null
 tls_port=$(free_port)
 # A TLS proxy for moto, with a certificate only SSL_CERT_FILE vouches for.
 python3 - "$tls_port" "$moto_port" "$work" <<'PY' &
@@ -88,9 +99,9 @@ printf '[static]\naws_access_key_id = AKIABENCHEXAMPLE0001\naws_secret_access_ke
 
 echo "| build | size [MiB] | localhost + TLS roots from SSL_CERT_FILE |"
 echo "|:---|---:|:---|"
-for variant in default nopie static-glibc musl; do
+for variant in default nopie static-glibc musl musl-nopie; do
 	bin=${bins[$variant]}
-	if SSL_CERT_FILE=$work/cert.pem AWS_ENDPOINT_URL_STS=https://localhost:$tls_port \
+	if SSL_CERT_FILE=$work/ca.pem AWS_ENDPOINT_URL_STS=https://localhost:$tls_port \
 		"$bin" assume role --refresh --shell sh >"$work/out" 2>"$work/err" &&
 		grep -q AWS_SESSION_TOKEN "$work/out"; then
 		check=ok
@@ -108,7 +119,7 @@ export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$moto_port
 "${bins[default]}" assume role --shell sh >/dev/null
 export AWSENV_PROFILE=prod AWSENV_EXPIRES_AT=$(($(date +%s) + 2520))
 commands=(-n /bin/true /bin/true)
-for variant in default nopie static-glibc musl; do
+for variant in default nopie static-glibc musl musl-nopie; do
 	commands+=(-n "prompt, $variant" "${bins[$variant]} prompt")
 	commands+=(-n "assume (cache hit), $variant" "${bins[$variant]} assume role --shell bash")
 done
