@@ -2,6 +2,7 @@
 //! temporary HOME and explicit variables, so a developer's own `~/.aws` never leaks in.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod moto;
 pub mod portal;
 pub mod pwsh;

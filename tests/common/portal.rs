@@ -7,15 +7,14 @@
 //! connection, every loop bounded by the stop flag set on drop (and a hard deadline).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// No stub outlives this, even if a test forgets to drop it.
-const LIFETIME: Duration = Duration::from_secs(300);
+use super::http;
 
 /// The access token the portal accepts, unless a test says otherwise.
 pub const TOKEN: &str = "PORTALTOKEN-aoeuidhtns";
@@ -50,6 +49,12 @@ pub struct Request {
     /// Header names in lower case.
     pub headers: HashMap<String, String>,
     pub body: String,
+}
+
+impl http::Stops for Shared {
+    fn stop_flag(&self) -> &AtomicBool {
+        &self.stop
+    }
 }
 
 struct Shared {
@@ -100,7 +105,7 @@ impl Portal {
             requests: Mutex::new(Vec::new()),
         });
         let s = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || accept_loop(&listener, &s));
+        let thread = std::thread::spawn(move || http::accept_loop(&listener, &s, serve));
         Self {
             port,
             shared,
@@ -161,27 +166,6 @@ impl Drop for Portal {
     }
 }
 
-fn stopping(shared: &Shared, started: Instant) -> bool {
-    shared.stop.load(Ordering::SeqCst) || started.elapsed() > LIFETIME
-}
-
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    while !stopping(shared, started) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let s = Arc::clone(shared);
-                workers.push(std::thread::spawn(move || serve(stream, &s, started)));
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(5)),
-        }
-    }
-    for worker in workers {
-        let _ = worker.join();
-    }
-}
-
 /// Answer the one request on a connection (every reply says `Connection: close`).
 fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
     let _ = stream.set_nonblocking(false);
@@ -202,7 +186,7 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let until = Instant::now() + shared.delay;
-    while Instant::now() < until && !stopping(shared, started) {
+    while Instant::now() < until && !http::stopping(shared, started) {
         std::thread::sleep(Duration::from_millis(5));
     }
     let reply = respond(shared, &request);
@@ -218,89 +202,14 @@ fn read_request(
     shared: &Shared,
     started: Instant,
 ) -> Option<Request> {
-    let mut head = Vec::new();
-    loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) => return None,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                if stopping(shared, started) || !line.is_empty() {
-                    return None;
-                }
-                continue;
-            }
-            Err(_) => return None,
-        }
-        let line = line.trim_end().to_owned();
-        if line.is_empty() {
-            if head.is_empty() {
-                continue;
-            }
-            break;
-        }
-        head.push(line);
-    }
-    let mut parts = head[0].split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let headers: HashMap<String, String> = head[1..]
-        .iter()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let length = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0usize);
-    let mut body = vec![0u8; length];
-    let _ = reader
-        .get_mut()
-        .set_read_timeout(Some(Duration::from_secs(5)));
-    reader.read_exact(&mut body).ok()?;
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let request = http::read_request(reader, || http::stopping(shared, started))?;
     Some(Request {
-        method,
-        path: path.to_owned(),
-        query: query
-            .split('&')
-            .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (decode(k), decode(v)))
-            .collect(),
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        path: request.path().to_owned(),
+        query: request.query(),
+        body: String::from_utf8_lossy(&request.body).into_owned(),
+        method: request.method,
+        headers: request.headers,
     })
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""),
-                    16,
-                ) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn respond(shared: &Shared, request: &Request) -> String {

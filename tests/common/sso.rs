@@ -8,12 +8,14 @@
 //! "one RegisterClient, one browser start".
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use super::http;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,8 +23,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::stub::SECRET_MARK;
-
-const LIFETIME: Duration = Duration::from_secs(300);
 
 /// How `GET /authorize` answers: what the person in the browser does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,12 @@ struct State {
     next: usize,
 }
 
+impl http::Stops for Shared {
+    fn stop_flag(&self) -> &AtomicBool {
+        &self.stop
+    }
+}
+
 struct Shared {
     behaviour: Mutex<Behaviour>,
     state: Mutex<State>,
@@ -119,7 +125,7 @@ impl Sso {
             port,
         });
         let s = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || accept_loop(&listener, &s));
+        let thread = std::thread::spawn(move || http::accept_loop(&listener, &s, serve));
         Sso {
             shared,
             thread: Some(thread),
@@ -173,27 +179,6 @@ impl Drop for Sso {
     }
 }
 
-fn stopping(shared: &Shared, started: Instant) -> bool {
-    shared.stop.load(Ordering::SeqCst) || started.elapsed() > LIFETIME
-}
-
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    while !stopping(shared, started) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let s = Arc::clone(shared);
-                workers.push(std::thread::spawn(move || serve(stream, &s, started)));
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(5)),
-        }
-    }
-    for worker in workers {
-        let _ = worker.join();
-    }
-}
-
 struct Request {
     method: String,
     path: String,
@@ -236,88 +221,14 @@ fn read_request(
     shared: &Shared,
     started: Instant,
 ) -> Option<Request> {
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) => return None,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                if stopping(shared, started) || !line.is_empty() {
-                    return None;
-                }
-                continue;
-            }
-            Err(_) => return None,
-        }
-        let line = line.trim_end().to_owned();
-        if line.is_empty() {
-            if lines.is_empty() {
-                continue;
-            }
-            break;
-        }
-        lines.push(line);
-    }
-    let mut first = lines[0].split(' ');
-    let method = first.next()?.to_owned();
-    let target = first.next()?.to_owned();
-    let headers: HashMap<String, String> = lines[1..]
-        .iter()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    let _ = reader
-        .get_mut()
-        .set_read_timeout(Some(Duration::from_secs(5)));
-    reader.read_exact(&mut body).ok()?;
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let request = http::read_request(reader, || http::stopping(shared, started))?;
     Some(Request {
-        method,
-        path: path.to_owned(),
-        query: parse_query(query),
-        headers,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        path: request.path().to_owned(),
+        query: request.query(),
+        body: serde_json::from_slice(&request.body).unwrap_or(Value::Null),
+        method: request.method,
+        headers: request.headers,
     })
-}
-
-fn parse_query(query: &str) -> HashMap<String, String> {
-    query
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        if bytes[i] == b'%'
-            && let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn encode(text: &str) -> String {

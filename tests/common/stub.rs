@@ -8,21 +8,20 @@
 //! every loop bounded by the stop flag set on drop (and a hard deadline), so it always ends.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::http;
+
 /// Every secret key the stub hands out starts with this, so tests can look for leaks.
 pub const SECRET_MARK: &str = "STUBSECRET";
 
 /// Every sign-in token the stub hands out starts with this.
 pub const SIGNIN_MARK: &str = "STUBSIGNIN";
-
-/// No stub outlives this, even if a test forgets to drop it.
-const LIFETIME: Duration = Duration::from_secs(300);
 
 /// What the stub answers.
 #[derive(Debug, Clone)]
@@ -68,6 +67,12 @@ impl Behaviour {
     }
 }
 
+impl http::Stops for Shared {
+    fn stop_flag(&self) -> &AtomicBool {
+        &self.stop
+    }
+}
+
 struct Shared {
     behaviour: Mutex<Behaviour>,
     /// Every access key handed out, with its expiry: a request signed with one that has
@@ -107,7 +112,7 @@ impl Stub {
             requests: Mutex::new(Vec::new()),
         });
         let s = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || accept_loop(&listener, &s));
+        let thread = std::thread::spawn(move || http::accept_loop(&listener, &s, serve));
         Stub {
             port,
             shared,
@@ -160,27 +165,6 @@ impl Drop for Stub {
     }
 }
 
-fn stopping(shared: &Shared, started: Instant) -> bool {
-    shared.stop.load(Ordering::SeqCst) || started.elapsed() > LIFETIME
-}
-
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    while !stopping(shared, started) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let s = Arc::clone(shared);
-                workers.push(std::thread::spawn(move || serve(stream, &s, started)));
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(5)),
-        }
-    }
-    for worker in workers {
-        let _ = worker.join();
-    }
-}
-
 /// Answer the one request on a connection (every reply says `Connection: close`).
 fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
     let _ = stream.set_nonblocking(false);
@@ -197,7 +181,7 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
     let n = shared.served.fetch_add(1, Ordering::SeqCst);
     let behaviour = shared.behaviour.lock().unwrap().clone();
     if matches!(behaviour, Behaviour::Hang) {
-        while !stopping(shared, started) {
+        while !http::stopping(shared, started) {
             std::thread::sleep(Duration::from_millis(20));
         }
         return;
@@ -212,112 +196,32 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
 
 fn sleep_unless_stopped(delay: Duration, shared: &Shared, started: Instant) {
     let until = Instant::now() + delay;
-    while Instant::now() < until && !stopping(shared, started) {
+    while Instant::now() < until && !http::stopping(shared, started) {
         std::thread::sleep(Duration::from_millis(10).min(until - Instant::now()));
     }
 }
 
-/// One request's form fields; `None` when the connection closed or the stub is stopping.
+/// One request's form fields (the body's, a GET's query, and who signed it under
+/// `SIGNED_BY`); `None` when the connection closed or the stub is stopping.
 fn read_request(
     reader: &mut BufReader<TcpStream>,
     shared: &Shared,
     started: Instant,
 ) -> Option<HashMap<String, String>> {
-    let mut length = 0usize;
-    let mut seen_line = false;
-    let mut signed_by = None;
-    let mut query = HashMap::new();
-    loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) => return None,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                if stopping(shared, started) {
-                    return None;
-                }
-                if !line.is_empty() {
-                    return None; // a partial line after a timeout: give up on this client
-                }
-                continue;
-            }
-            Err(_) => return None,
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            if seen_line {
-                break;
-            }
-            continue;
-        }
-        if !seen_line && let Some(target) = line.strip_prefix("GET ") {
-            let target = target.split(' ').next().unwrap_or_default();
-            if let Some((_, q)) = target.split_once('?') {
-                query = parse_form(q);
-            }
-        }
-        seen_line = true;
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            } else if name.eq_ignore_ascii_case("authorization") {
-                signed_by = value
-                    .split_once("Credential=")
-                    .and_then(|(_, rest)| rest.split('/').next())
-                    .map(str::to_owned);
-            }
-        }
-    }
-    let mut body = vec![0u8; length];
-    let _ = reader
-        .get_mut()
-        .set_read_timeout(Some(Duration::from_secs(5)));
-    reader.read_exact(&mut body).ok()?;
-    let _ = reader
-        .get_mut()
-        .set_read_timeout(Some(Duration::from_millis(200)));
-    let mut form = parse_form(&String::from_utf8_lossy(&body));
+    let request = http::read_request(reader, || http::stopping(shared, started))?;
+    let mut form = http::form(&String::from_utf8_lossy(&request.body));
+    let signed_by = request
+        .headers
+        .get("authorization")
+        .and_then(|value| value.split_once("Credential="))
+        .and_then(|(_, rest)| rest.split('/').next());
     if let Some(key) = signed_by {
-        form.insert(SIGNED_BY.into(), key);
+        form.insert(SIGNED_BY.into(), key.to_owned());
     }
-    form.extend(query);
+    if request.method == "GET" {
+        form.extend(request.query());
+    }
     Some(form)
-}
-
-fn parse_form(body: &str) -> HashMap<String, String> {
-    body.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn now() -> i64 {
