@@ -3,7 +3,7 @@
 //! Std only; each server keeps its own routes and replies.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,6 +43,23 @@ pub fn accept_loop<S: Stops + Send + Sync + 'static>(
     for worker in workers {
         let _ = worker.join();
     }
+}
+
+/// An accepted connection, blocking with a short read time-out (so a reader can look at
+/// the stop flag between tries): a reader and the stream to write the reply to.
+pub fn open(stream: TcpStream) -> Option<(BufReader<TcpStream>, TcpStream)> {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let reader = BufReader::new(stream.try_clone().ok()?);
+    Some((reader, stream))
+}
+
+/// Write the whole `reply` and close the connection; a client that left is no error.
+pub fn reply(mut writer: TcpStream, reply: &str) {
+    let _ = writer
+        .write_all(reply.as_bytes())
+        .and_then(|()| writer.flush());
+    let _ = writer.shutdown(std::net::Shutdown::Both);
 }
 
 /// One request as it arrived; header names in lower case.

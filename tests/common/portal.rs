@@ -7,7 +7,7 @@
 //! connection, every loop bounded by the stop flag set on drop (and a hard deadline).
 
 use std::collections::HashMap;
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -168,13 +168,9 @@ impl Drop for Portal {
 
 /// Answer the one request on a connection (every reply says `Connection: close`).
 fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(s) => s,
-        Err(_) => return,
-    });
-    let mut writer = stream;
+    let Some((mut reader, writer)) = http::open(stream) else {
+        return;
+    };
     let Some(request) = read_request(&mut reader, shared, started) else {
         return;
     };
@@ -191,10 +187,7 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
     }
     let reply = respond(shared, &request);
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
-    let _ = writer
-        .write_all(reply.as_bytes())
-        .and_then(|()| writer.flush());
-    let _ = writer.shutdown(std::net::Shutdown::Both);
+    http::reply(writer, &reply);
 }
 
 fn read_request(

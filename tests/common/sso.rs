@@ -8,7 +8,7 @@
 //! "one RegisterClient, one browser start".
 
 use std::collections::HashMap;
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -188,13 +188,9 @@ struct Request {
 }
 
 fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-    let Ok(clone) = stream.try_clone() else {
+    let Some((mut reader, writer)) = http::open(stream) else {
         return;
     };
-    let mut reader = BufReader::new(clone);
-    let mut writer = stream;
     let Some(request) = read_request(&mut reader, shared, started) else {
         return;
     };
@@ -210,10 +206,7 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
             .push((request.method.clone(), request.path.clone(), logged));
     }
     let reply = route(&request, shared);
-    let _ = writer
-        .write_all(reply.as_bytes())
-        .and_then(|()| writer.flush());
-    let _ = writer.shutdown(std::net::Shutdown::Both);
+    http::reply(writer, &reply);
 }
 
 fn read_request(

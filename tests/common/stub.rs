@@ -8,7 +8,7 @@
 //! every loop bounded by the stop flag set on drop (and a hard deadline), so it always ends.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -167,13 +167,9 @@ impl Drop for Stub {
 
 /// Answer the one request on a connection (every reply says `Connection: close`).
 fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(s) => s,
-        Err(_) => return,
-    });
-    let mut writer = stream;
+    let Some((mut reader, writer)) = http::open(stream) else {
+        return;
+    };
     let Some(form) = read_request(&mut reader, shared, started) else {
         return;
     };
@@ -188,10 +184,7 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
     }
     sleep_unless_stopped(shared.delay, shared, started);
     let reply = respond(&behaviour, &form, n, shared);
-    let _ = writer
-        .write_all(reply.as_bytes())
-        .and_then(|()| writer.flush());
-    let _ = writer.shutdown(std::net::Shutdown::Both);
+    http::reply(writer, &reply);
 }
 
 fn sleep_unless_stopped(delay: Duration, shared: &Shared, started: Instant) {
