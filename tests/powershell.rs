@@ -62,31 +62,8 @@ fn every_assume_snippet_parses_and_gives_back_each_value() {
     let cases = adversarial::cases(seed);
     let f = Fixture::new();
     adversarial::write_credentials(&f.path("creds"), &cases);
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..2)
-            .map(|w| {
-                let (f, cases) = (&f, &cases);
-                scope.spawn(move || {
-                    (w..cases.len())
-                        .step_by(2)
-                        .filter_map(|i| check(f, i, &cases[i]))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("worker"))
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases fail; the first ones:\n{}\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(5)].join("\n"),
-        adversarial::repeat_hint(seed)
-    );
+    let failures = adversarial::failures(cases.len(), 2, |i| check(&f, i, &cases[i]));
+    adversarial::assert_none_fail(&failures, cases.len(), seed);
     assert!(cases.len() > adversarial::RANDOM_CASES);
 }
 

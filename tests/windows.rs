@@ -422,22 +422,6 @@ fn every_adversarial_value_arrives_in_ascii_snippets() {
             .collect();
         (got != case.expected()).then(|| format!("case {i}: {got:?}\nwanted {:?}", case.expected()))
     };
-    let (check, n) = (&check, cases.len());
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..3)
-            .map(|k| s.spawn(move || (k..n).step_by(3).filter_map(check).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("worker"))
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases fail; the first ones:\n{}\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(5)].join("\n"),
-        adversarial::repeat_hint(seed)
-    );
+    let failures = adversarial::failures(cases.len(), 3, check);
+    adversarial::assert_none_fail(&failures, cases.len(), seed);
 }

@@ -299,3 +299,41 @@ pub fn write_credentials(dir: &Path, cases: &[Case]) -> PathBuf {
 pub fn repeat_hint(seed: u64) -> String {
     format!("values drawn from seed {seed}; AWSENV_TEST_SEED={seed} repeats this run")
 }
+
+/// `check` of every case index below `n`, spread over `workers` threads: what went wrong,
+/// one line (or a few) per failing case.
+pub fn failures(
+    n: usize,
+    workers: usize,
+    check: impl Fn(usize) -> Option<String> + Sync,
+) -> Vec<String> {
+    let check = &check;
+    std::thread::scope(|scope| {
+        let running: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    (w..n)
+                        .step_by(workers)
+                        .filter_map(check)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect()
+    })
+}
+
+/// Fail with the first failures and how to repeat the run, if there are any.
+pub fn assert_none_fail(failures: &[String], n: usize, seed: u64) {
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail; the first ones:\n{}\n{}",
+        failures.len(),
+        n,
+        failures[..failures.len().min(5)].join("\n"),
+        repeat_hint(seed)
+    );
+}
