@@ -111,8 +111,15 @@ impl Cache {
 
     /// The checks of `open`; the error completes "cache directory X …".
     fn open_dir(dir: &Path) -> Result<Cache, String> {
-        platform::create_private_dir(dir).map_err(|e| format!("cannot be created ({e})"))?;
-        let meta = fs::symlink_metadata(dir).map_err(|e| format!("cannot be read ({e})"))?;
+        let meta = match fs::symlink_metadata(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                platform::create_private_dir(dir)
+                    .map_err(|e| format!("cannot be created ({e})"))?;
+                fs::symlink_metadata(dir)
+            }
+            read => read,
+        };
+        let meta = meta.map_err(|e| format!("cannot be read ({e})"))?;
         match platform::untrusted_dir(dir, &meta) {
             Some(why) => Err(why),
             None => Ok(Cache { dir: dir.into() }),
@@ -166,7 +173,7 @@ impl Cache {
             expires_at,
         };
         let json = serde_json::to_vec_pretty(&stored).map_err(|e| context(e.into()))?;
-        self.write_atomic(&path, &json).map_err(context)
+        self.write_atomic(&path, &json, true).map_err(context)
     }
 
     /// A small file of awsenv's own beside the entries (`name` must not end in `.json`),
@@ -175,14 +182,20 @@ impl Cache {
         read_limited(&self.dir.join(name))
     }
 
-    /// Write such a file as entries are written: 0600, to a temporary file, then renamed.
+    /// Write such a file as entries are written: 0600, to a temporary file, then renamed;
+    /// but not synced to disk first: these files are conveniences (the recent profiles), and
+    /// one that a crash leaves empty reads as empty, so a profile switch does not wait on the
+    /// disk.
     pub fn write_file(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
-        self.write_atomic(&self.dir.join(name), bytes)
+        self.write_atomic(&self.dir.join(name), bytes, false)
     }
 
-    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    /// `bytes` into a temporary file renamed over `path`, synced to disk first if `durable`.
+    fn write_atomic(&self, path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
         let (tmp, mut file) = self.temp_file(path)?;
-        let written = file.write_all(bytes).and_then(|()| file.sync_all());
+        let written = file
+            .write_all(bytes)
+            .and_then(|()| if durable { file.sync_all() } else { Ok(()) });
         let renamed = written.and_then(|()| fs::rename(&tmp, path));
         if renamed.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -442,7 +455,10 @@ mod tests {
         std::os::unix::fs::symlink(tmp.path().join("real"), tmp.path().join("link")).unwrap();
         assert_eq!(refusal("link"), "is a symlink");
         fs::write(tmp.path().join("file"), "").unwrap();
-        assert!(refusal("file").contains("created") && refusal("file/sub").contains("created"));
+        assert_eq!(refusal("file"), "is not a directory");
+        assert!(refusal("file/sub").contains("cannot"));
+        let deeper = tmp.path().join("missing/deeper");
+        assert!(Cache::open_dir(&deeper).is_ok() && mode(&deeper) & 0o777 == 0o700);
         // As root this test can give the directory away; as anyone else chown fails.
         if std::os::unix::fs::chown(tmp.path().join("real"), Some(12345), None).is_ok() {
             assert_eq!(refusal("real"), "is owned by uid 12345, not you");

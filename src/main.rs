@@ -2,6 +2,8 @@
 //!
 //! Parse, dispatch, exit. The commands live in `src/cmd/`.
 
+#[cfg(any(target_env = "musl", test))]
+mod arena;
 mod cache;
 mod cli;
 mod cmd;
@@ -21,6 +23,11 @@ mod sso;
 mod sts;
 
 use clap::{CommandFactory, Parser};
+
+/// The static musl build: a 1 MiB bump arena in front of musl's allocator (`src/arena.rs`).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: arena::Arena<{ 1 << 20 }> = arena::Arena::new();
 
 fn main() {
     // `COMPLETE=bash awsenv …`: the dynamic completion protocol answers and exits here.

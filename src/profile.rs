@@ -129,28 +129,29 @@ pub struct Config {
 
 impl Config {
     /// Read `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and
-    /// `~/.aws/credentials`; missing files are empty.
+    /// `~/.aws/credentials`; missing files are empty. Each file is opened once: awsenv reads
+    /// it and hands aws-config's parser the bytes under the same path.
     pub fn load(ctx: &Context) -> Result<Self> {
+        let config_path = file_path(ctx, "AWS_CONFIG_FILE", "config");
+        let credentials_path = file_path(ctx, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+        let mut contents = std::collections::HashMap::new();
+        for path in [&config_path, &credentials_path] {
+            contents.insert(path.clone().into_os_string(), read_file(path)?);
+        }
+        let files = both_files(&config_path, &credentials_path);
         let vars: Vec<(&str, &str)> = ctx
             .vars()
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let config_path = file_path(ctx, "AWS_CONFIG_FILE", "config");
-        let credentials_path = file_path(ctx, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
-        // The SDK's loader reads a file it cannot open as empty; say why instead.
-        for path in [&config_path, &credentials_path] {
-            check_readable(path)?;
-        }
         let env = Env::from_slice(&vars);
-        let files = Default::default();
-        let set =
-            block_on(aws_config::profile::load(&Fs::real(), &env, &files, None)).map_err(|e| {
-                Error::Usage(format!(
-                    "malformed AWS config: {}; fix the file",
-                    one_line(&error_chain(&e))
-                ))
-            })?;
+        let fs = Fs::from_raw_map(contents);
+        let set = block_on(aws_config::profile::load(&fs, &env, &files, None)).map_err(|e| {
+            Error::Usage(format!(
+                "malformed AWS config: {}; fix the file",
+                one_line(&error_chain(&e))
+            ))
+        })?;
         Ok(Self {
             set,
             config_path,
@@ -439,21 +440,43 @@ pub fn file_path(ctx: &Context, var: &str, file: &str) -> PathBuf {
     }
 }
 
-/// A file that exists must be readable: a missing one is empty, an unreadable one an error.
-fn check_readable(path: &Path) -> Result<()> {
-    let unreadable = |e: std::io::Error| {
+/// The two files, by the paths awsenv chose.
+// aws-config names the type only through this deprecated alias; the crate it points to is
+// not a dependency of ours, and the alias is the same type.
+#[allow(deprecated)]
+fn both_files(
+    config: &Path,
+    credentials: &Path,
+) -> aws_config::profile::profile_file::ProfileFiles {
+    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+    ProfileFiles::builder()
+        .with_file(ProfileFileKind::Config, config)
+        .with_file(ProfileFileKind::Credentials, credentials)
+        .build()
+}
+
+/// The file's bytes: a missing file is empty; an unreadable one, or one that is not UTF-8
+/// text, an error that says so (aws-config's loader would take either as empty).
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let unreadable = |why: &dyn std::fmt::Display| {
         Error::Usage(format!(
-            "cannot read {}: {e}; make it a readable file, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere",
+            "cannot read {}: {why}; make it a readable file, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere",
             path.display()
         ))
     };
-    match std::fs::File::open(path) {
-        Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => {
-            Err(unreadable(std::io::Error::other("it is a directory")))
-        }
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(unreadable(e)),
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(_) if path.is_dir() => return Err(unreadable(&"it is a directory")),
+        Err(e) => return Err(unreadable(&e)),
+    };
+    match std::str::from_utf8(&bytes) {
+        Ok(_) => Ok(bytes),
+        Err(e) => Err(Error::Usage(format!(
+            "cannot read {}: it is not UTF-8 text (at byte offset {}); save it as UTF-8",
+            path.display(),
+            e.valid_up_to()
+        ))),
     }
 }
 

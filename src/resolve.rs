@@ -243,11 +243,17 @@ fn cached(
     let Some(store) = store else {
         return fetch();
     };
+    // Entries are renamed into place whole, so a hit needs no lock; only a miss takes it,
+    // and looks again under it, in case another awsenv stored the entry meanwhile.
+    let window = cache::refresh_window(ctx);
+    if !refresh && let Some(hit) = store.get(key, ctx.now(), window) {
+        return Ok(hit);
+    }
     let _lock = store
         .lock(key)
         .map_err(|e| eprintln!("awsenv: warning: cannot lock the cache ({e}); going on without"))
         .ok();
-    if !refresh && let Some(hit) = store.get(key, ctx.now(), cache::refresh_window(ctx)) {
+    if !refresh && let Some(hit) = store.get(key, ctx.now(), window) {
         return Ok(hit);
     }
     let fresh = fetch()?;

@@ -72,6 +72,23 @@ fn unreadable_config_is_an_error_not_an_empty_file() {
 }
 
 #[test]
+fn config_that_is_not_utf8_is_an_error_not_an_empty_file() {
+    let f = Fixture::new().with_config("[profile dev]\nregion = eu-west-1\n");
+    let config = f.home.path().join(".aws/config");
+    let mut bytes = std::fs::read(&config).unwrap();
+    bytes.extend_from_slice(b"# caf\xe9\n");
+    std::fs::write(&config, bytes).unwrap();
+    let out = f.run(["assume", "dev", "--shell", "sh"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "false\n");
+    let err = stderr(&out);
+    assert!(
+        err.contains("not UTF-8") && err.contains(".aws/config"),
+        "{err}"
+    );
+}
+
+#[test]
 fn nul_in_a_value_is_an_error() {
     let f = Fixture::new()
         .with_credentials("[nul]\naws_access_key_id = AKID\naws_secret_access_key = a\0b\n");
