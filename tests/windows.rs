@@ -425,3 +425,157 @@ fn every_adversarial_value_arrives_in_ascii_snippets() {
     let failures = adversarial::failures(cases.len(), 3, check);
     adversarial::assert_none_fail(&failures, cases.len(), seed);
 }
+
+/// `value` as one word of a POSIX shell.
+fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// A console for awsenv.exe: wine in a tmux pane of its own (a terminal, as a Windows console
+/// is), where a script of `Win`'s variables runs one command and writes its exit code to
+/// `rc`. Killed on drop.
+struct Console {
+    socket: PathBuf,
+    rc: PathBuf,
+}
+
+impl Console {
+    fn start(w: &Win, command: &str) -> Self {
+        let mut script: String = w
+            .vars
+            .iter()
+            .map(|(k, v)| format!("export {k}={}\n", quote(v)))
+            .collect();
+        let rc = w.dir.path().join("rc");
+        let (wine, dir, rc_file) = (
+            quote(&repo().join(".ci/wine").display().to_string()),
+            quote(&w.dir.path().display().to_string()),
+            quote(&rc.display().to_string()),
+        );
+        // The exit code is written whole, then renamed into place.
+        script.push_str(&format!(
+            "{wine} --setup\ncd {dir}\n{command}\necho $? >{rc_file}.tmp\nmv {rc_file}.tmp {rc_file}\nsleep 60\n"
+        ));
+        let path = w.file("console.sh", &script);
+        let socket = w.dir.path().join("tmux.sock");
+        let console = Console { socket, rc };
+        console.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &format!("bash {}", path.display()),
+        ]);
+        console
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("run tmux (.ci/run installs it)");
+        assert!(out.status.success(), "tmux {args:?}: {}", stderr(&out));
+        stdout(&out)
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    /// Wait up to 60 s for `done`, with what the pane shows on failure.
+    fn wait(&self, what: &str, done: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !done() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited 60 s for {what}; the console shows:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// The command's exit code, once it has ended.
+    fn exit_code(&self) -> i32 {
+        self.wait("the command to end", || self.rc.exists());
+        let text = std::fs::read_to_string(&self.rc).expect("read rc");
+        text.trim().parse().expect("an exit code")
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+#[test]
+fn mfa_code_is_asked_on_the_console_never_on_stdout() {
+    let Some(exe) = exe() else { return };
+    let w = Win::new(exe).var("AWS_ENDPOINT_URL_STS", &moto::shared());
+    w.file("credentials", STATIC);
+    w.file("config", ROLES);
+    // cmd redirects awsenv.exe's stdout and stderr to files, as PowerShell captures them,
+    // while the console stays the terminal (wine draws the console on its own stdout).
+    let (out, err) = (w.win_path("out"), w.win_path("err"));
+    let command = format!(
+        "wine cmd /c '{} assume mfa --shell powershell > {out} 2> {err}'",
+        win(&w.exe)
+    );
+    let console = Console::start(&w, &command);
+    let prompt = "MFA code for arn:aws:iam::123456789012:mfa/me:";
+    console.wait("the MFA prompt on the console", || {
+        console.screen().contains(prompt)
+    });
+    console.tmux(&["send-keys", "123456", "Enter"]);
+    assert_eq!(console.exit_code(), 0, "{}", console.screen());
+    let read = |name: &str| std::fs::read_to_string(w.dir.path().join(name)).unwrap_or_default();
+    let (code, errors) = (read("out"), read("err"));
+    assert!(
+        !code.contains("MFA") && !errors.contains("MFA"),
+        "{code}\n{errors}"
+    );
+    let env = applied(&code);
+    assert_eq!(env["AWSENV_PROFILE"], "mfa");
+    assert!(env["AWS_SESSION_TOKEN"].len() > 10);
+}
+
+#[test]
+fn ctrl_c_reaches_the_exec_child_and_awsenv_waits_for_it() {
+    let Some(exe) = exe() else { return };
+    let w = Win::new(exe);
+    w.file("credentials", STATIC);
+    let child = w.dir.path().join("ctrlc.exe");
+    let built = Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-O2", "-o"])
+        .arg(&child)
+        .arg(repo().join("tests/common/ctrlc.c"))
+        .output()
+        .expect("run x86_64-w64-mingw32-gcc (.ci/run installs mingw-w64)");
+    assert!(built.status.success(), "{}", stderr(&built));
+    let command = format!(
+        "wine {} exec st -- {} {} {}",
+        quote(&win(&w.exe)),
+        quote(&win(&child)),
+        quote(&w.win_path("ready")),
+        quote(&w.win_path("handled"))
+    );
+    let console = Console::start(&w, &command);
+    let ready = w.dir.path().join("ready");
+    console.wait("the child to start", || ready.exists());
+    console.tmux(&["send-keys", "C-c"]);
+    // The child's own exit code, after its handler ran: awsenv.exe outlived Ctrl-C and
+    // waited for the child.
+    assert_eq!(console.exit_code(), 42, "{}", console.screen());
+    let handled = std::fs::read_to_string(w.dir.path().join("handled")).unwrap_or_default();
+    assert_eq!(handled, "handled");
+}
