@@ -7,9 +7,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use common::tmux::Tmux;
 use common::{Fixture, bin, repo};
 
 const CONFIG: &str = "[profile alpha-dev]
@@ -40,14 +41,13 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 /// A tmux server of its own running one interactive shell; killed on drop.
 struct Term {
-    socket: std::path::PathBuf,
+    tmux: Tmux,
     asked: usize,
 }
 
 impl Term {
     /// `shell` (bash or zsh) with the fixture's variables and `awsenv init` evaluated.
     fn start(f: &Fixture, shell: &str) -> Self {
-        let socket = f.path("tmux.sock");
         let dir = bin().parent().unwrap().display().to_string();
         let mut argv = vec!["env".to_owned(), "-i".to_owned()];
         for (name, value) in &f.vars {
@@ -65,46 +65,28 @@ impl Term {
             "bash" => argv.extend(["bash", "--norc", "--noprofile"].map(String::from)),
             _ => argv.extend(["zsh", "-f"].map(String::from)),
         }
-        let mut term = Term { socket, asked: 0 };
         // The shell starts in the fixture's HOME: whatever a test writes stays there.
-        let home = f.home.path().display().to_string();
-        let mut args = vec!["new-session", "-d", "-x", "120", "-y", "40", "-c", &home];
-        args.extend(argv.iter().map(String::as_str));
-        term.tmux(&args);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let tmux = Tmux::start(f.path("tmux.sock"), 40, f.home.path(), &argv);
+        let mut term = Term { tmux, asked: 0 };
         term.line(&format!("eval \"$(awsenv init {shell})\""));
         term.ask("true");
         term
     }
 
-    fn tmux(&self, args: &[&str]) -> Output {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("run tmux (is it installed? .ci/run installs it)");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
     /// Type `text` and Enter.
     fn line(&self, text: &str) {
         self.keys(text);
-        self.tmux(&["send-keys", "Enter"]);
+        self.tmux.keys(&["Enter"]);
     }
 
     /// Type `text` literally.
     fn keys(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", text]);
+        self.tmux.text(text);
     }
 
     fn key(&self, name: &str) {
-        self.tmux(&["send-keys", name]);
+        self.tmux.keys(&[name]);
     }
 
     /// Press `name` (Escape, C-c) and wait for the picker to go away, so that what is typed
@@ -114,25 +96,9 @@ impl Term {
         self.wait("the picker to close", |s| !s.contains("to cancel"));
     }
 
-    /// The visible screen.
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"]).stdout).into_owned()
-    }
-
     /// Wait until the screen satisfies `ok`; the screen then.
     fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {what}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.tmux.wait(what, PATIENCE, ok)
     }
 
     /// Run `expr` in the shell after `echo`, and return what it printed: the status of the
@@ -168,16 +134,6 @@ impl Term {
             .take_while(|l| !l.contains("to cancel"))
             .filter_map(|l| l.get(4..)?.split_whitespace().next().map(str::to_owned))
             .collect()
-    }
-}
-
-impl Drop for Term {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
     }
 }
 

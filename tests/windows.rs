@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::pwsh::{Statement, apply, seven_only, statements};
 use common::stub::{Behaviour, Stub};
+use common::tmux::Tmux;
 use common::{moto, repo, stderr, stdout};
 
 /// `awsenv.exe`, or `None` (after a note) where the suite cannot run.
@@ -431,13 +432,16 @@ fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// A console for awsenv.exe: wine in a tmux pane of its own (a terminal, as a Windows console
-/// is), where a script of `Win`'s variables runs one command and writes its exit code to
-/// `rc`. Killed on drop.
+/// A console for awsenv.exe: wine in a tmux pane of its own (a terminal, which wine makes
+/// the program's console), where a script of `Win`'s variables runs one command and writes
+/// its exit code to `rc`.
 struct Console {
-    socket: PathBuf,
+    tmux: Tmux,
     rc: PathBuf,
 }
+
+/// How long a console test waits for any one thing.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Console {
     fn start(w: &Win, command: &str) -> Self {
@@ -447,74 +451,39 @@ impl Console {
             .map(|(k, v)| format!("export {k}={}\n", quote(v)))
             .collect();
         let rc = w.dir.path().join("rc");
-        let (wine, dir, rc_file) = (
+        let (wine, rc_file) = (
             quote(&repo().join(".ci/wine").display().to_string()),
-            quote(&w.dir.path().display().to_string()),
             quote(&rc.display().to_string()),
         );
         // The exit code is written whole, then renamed into place.
         script.push_str(&format!(
-            "{wine} --setup\ncd {dir}\n{command}\necho $? >{rc_file}.tmp\nmv {rc_file}.tmp {rc_file}\nsleep 60\n"
+            "{wine} --setup\n{command}\necho $? >{rc_file}.tmp\nmv {rc_file}.tmp {rc_file}\nsleep 60\n"
         ));
-        let path = w.file("console.sh", &script);
-        let socket = w.dir.path().join("tmux.sock");
-        let console = Console { socket, rc };
-        console.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            &format!("bash {}", path.display()),
-        ]);
-        console
+        let path = w.file("console.sh", &script).display().to_string();
+        let tmux = Tmux::start(
+            w.dir.path().join("tmux.sock"),
+            30,
+            w.dir.path(),
+            &["bash", &path],
+        );
+        Console { tmux, rc }
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("run tmux (.ci/run installs it)");
-        assert!(out.status.success(), "tmux {args:?}: {}", stderr(&out));
-        stdout(&out)
+    fn wait_for_screen(&self, text: &str) {
+        self.tmux.wait(text, PATIENCE, |s| s.contains(text));
     }
 
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p"])
-    }
-
-    /// Wait up to 60 s for `done`, with what the pane shows on failure.
-    fn wait(&self, what: &str, done: impl Fn() -> bool) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !done() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "waited 60 s for {what}; the console shows:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+    /// Wait for `path` to exist.
+    fn wait_for_file(&self, path: &Path) {
+        let what = format!("{}", path.display());
+        self.tmux.wait(&what, PATIENCE, |_| path.exists());
     }
 
     /// The command's exit code, once it has ended.
     fn exit_code(&self) -> i32 {
-        self.wait("the command to end", || self.rc.exists());
+        self.wait_for_file(&self.rc);
         let text = std::fs::read_to_string(&self.rc).expect("read rc");
         text.trim().parse().expect("an exit code")
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
     }
 }
 
@@ -533,11 +502,9 @@ fn mfa_code_is_asked_on_the_console_never_on_stdout() {
     );
     let console = Console::start(&w, &command);
     let prompt = "MFA code for arn:aws:iam::123456789012:mfa/me:";
-    console.wait("the MFA prompt on the console", || {
-        console.screen().contains(prompt)
-    });
-    console.tmux(&["send-keys", "123456", "Enter"]);
-    assert_eq!(console.exit_code(), 0, "{}", console.screen());
+    console.wait_for_screen(prompt);
+    console.tmux.keys(&["123456", "Enter"]);
+    assert_eq!(console.exit_code(), 0, "{}", console.tmux.screen());
     let read = |name: &str| std::fs::read_to_string(w.dir.path().join(name)).unwrap_or_default();
     let (code, errors) = (read("out"), read("err"));
     assert!(
@@ -570,12 +537,11 @@ fn ctrl_c_reaches_the_exec_child_and_awsenv_waits_for_it() {
         quote(&w.win_path("handled"))
     );
     let console = Console::start(&w, &command);
-    let ready = w.dir.path().join("ready");
-    console.wait("the child to start", || ready.exists());
-    console.tmux(&["send-keys", "C-c"]);
+    console.wait_for_file(&w.dir.path().join("ready"));
+    console.tmux.keys(&["C-c"]);
     // The child's own exit code, after its handler ran: awsenv.exe outlived Ctrl-C and
     // waited for the child.
-    assert_eq!(console.exit_code(), 42, "{}", console.screen());
+    assert_eq!(console.exit_code(), 42, "{}", console.tmux.screen());
     let handled = std::fs::read_to_string(w.dir.path().join("handled")).unwrap_or_default();
     assert_eq!(handled, "handled");
 }

@@ -8,6 +8,7 @@ pub mod portal;
 pub mod pwsh;
 pub mod sso;
 pub mod stub;
+pub mod tmux;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
