@@ -138,7 +138,7 @@ impl Config {
         for path in [&config_path, &credentials_path] {
             contents.insert(path.clone().into_os_string(), read_file(path)?);
         }
-        let files = both_files(&config_path, &credentials_path);
+        let files = profile_files(Some(&config_path), Some(&credentials_path));
         let vars: Vec<(&str, &str)> = ctx
             .vars()
             .iter()
@@ -440,19 +440,29 @@ pub fn file_path(ctx: &Context, var: &str, file: &str) -> PathBuf {
     }
 }
 
-/// The two files, by the paths awsenv chose.
+/// aws-config's set of the files given, by the paths awsenv chose (at least one; a file
+/// named here must exist to the `Fs` that reads it). `Config::load` names both; the SDK's own
+/// providers, which read the real file system, only those that exist.
 // aws-config names the type only through this deprecated alias; the crate it points to is
 // not a dependency of ours, and the alias is the same type.
 #[allow(deprecated)]
-fn both_files(
-    config: &Path,
-    credentials: &Path,
+pub fn profile_files(
+    config: Option<&Path>,
+    credentials: Option<&Path>,
 ) -> aws_config::profile::profile_file::ProfileFiles {
     use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
-    ProfileFiles::builder()
-        .with_file(ProfileFileKind::Config, config)
-        .with_file(ProfileFileKind::Credentials, credentials)
-        .build()
+    let mut files = ProfileFiles::builder()
+        .include_default_config_file(false)
+        .include_default_credentials_file(false);
+    for (kind, path) in [
+        (ProfileFileKind::Config, config),
+        (ProfileFileKind::Credentials, credentials),
+    ] {
+        if let Some(path) = path {
+            files = files.with_file(kind, path);
+        }
+    }
+    files.build()
 }
 
 /// The file's bytes: a missing file is empty; an unreadable one, or one that is not UTF-8

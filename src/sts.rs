@@ -21,7 +21,7 @@ use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 
 use crate::env::{Context, Credentials};
 use crate::error::Error;
-use crate::profile::Kind;
+use crate::profile::{self, Kind};
 
 const DEFAULT_REGION: &str = "us-east-1";
 const DEFAULT_TIMEOUT: i64 = 20;
@@ -181,7 +181,13 @@ impl Sts {
                 credentials_file,
                 ..
             } => {
-                let files = profile_files(config_file, credentials_file);
+                // The files the caller already chose, not the ones the process environment
+                // names; a missing one is as empty as the default lookup has it.
+                let exists = |path: &&Path| path.exists();
+                let files = profile::profile_files(
+                    Some(*config_file).filter(exists),
+                    Some(*credentials_file).filter(exists),
+                );
                 SharedCredentialsProvider::new(
                     aws_config::profile::ProfileFileCredentialsProvider::builder()
                         .configure(&config)
@@ -381,30 +387,6 @@ impl Sts {
             },
         }
     }
-}
-
-/// The files the caller already chose, not the ones the process environment names.
-// aws-config names the type only through this deprecated alias; the crate it points to is
-// not a dependency of ours, and the alias is the same type.
-#[allow(deprecated)]
-fn profile_files(
-    config: &Path,
-    credentials: &Path,
-) -> aws_config::profile::profile_file::ProfileFiles {
-    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
-    // A file named here must exist; a missing one is as empty as the default lookup has it.
-    let mut files = ProfileFiles::builder()
-        .include_default_config_file(false)
-        .include_default_credentials_file(false);
-    for (kind, path) in [
-        (ProfileFileKind::Config, config),
-        (ProfileFileKind::Credentials, credentials),
-    ] {
-        if path.exists() {
-            files = files.with_file(kind, path);
-        }
-    }
-    files.build()
 }
 
 /// An error and its sources as one line, each cause once.

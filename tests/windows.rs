@@ -19,6 +19,7 @@ use common::pwsh::{Statement, apply, seven_only, statements};
 use common::stub::{Behaviour, Stub};
 use common::tmux::Tmux;
 use common::{moto, repo, stderr, stdout};
+use shell_words::quote;
 
 /// `awsenv.exe`, or `None` (after a note) where the suite cannot run.
 fn exe() -> Option<PathBuf> {
@@ -427,11 +428,6 @@ fn every_adversarial_value_arrives_in_ascii_snippets() {
     adversarial::assert_none_fail(&failures, cases.len(), seed);
 }
 
-/// `value` as one word of a POSIX shell.
-fn quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
 /// A console for awsenv.exe: wine in a tmux pane of its own (a terminal, which wine makes
 /// the program's console), where a script of `Win`'s variables runs one command and writes
 /// its exit code to `rc`.
@@ -452,8 +448,8 @@ impl Console {
             .collect();
         let rc = w.dir.path().join("rc");
         let (wine, rc_file) = (
-            quote(&repo().join(".ci/wine").display().to_string()),
-            quote(&rc.display().to_string()),
+            quote(&repo().join(".ci/wine").display().to_string()).into_owned(),
+            quote(&rc.display().to_string()).into_owned(),
         );
         // The exit code is written whole, then renamed into place.
         script.push_str(&format!(
