@@ -8,8 +8,9 @@
 use crate::cache::{self, Cache, Key};
 use crate::env::{self, Context, Credentials};
 use crate::error::{Error, Result};
+use crate::log::debug;
 use crate::mfa;
-use crate::profile::{Chain, Config, Kind, RoleHop, Source};
+use crate::profile::{Chain, Config, Kind, Profile, RoleHop, Source, StaticKeys, kind_of};
 use crate::sso;
 use crate::sts::{self, AssumeRole, Provided, Sts};
 
@@ -59,7 +60,7 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
             true,
         ) => sso_credentials(ctx, config, profile, request)?,
         (_, true) => {
-            let sts = client(ctx, region.as_deref(), &request.profile)?;
+            let sts = client(ctx, config, region.as_deref(), &request.profile)?;
             source_credentials(ctx, &sts, config, &chain, request)?
         }
         (_, false) => {
@@ -70,6 +71,243 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
     Ok(Resolved {
         credentials,
         region,
+    })
+}
+
+/// The chain `name` resolves to, by the rules botocore (the AWS CLI) and aws-config share;
+/// where they differ, the AWS CLI's. Each rule has a unit test named after it:
+///
+/// - a source profile with static keys ends the chain there: its own `role_arn` is not
+///   assumed;
+/// - the selected profile's keys are ignored when it has `role_arn` (it is assumed);
+/// - `source_profile` and `credential_source` together are an error;
+/// - a profile whose `source_profile` is itself uses its own keys, once;
+/// - half a key pair is an error naming the missing half;
+/// - a `source_profile` cycle is an error naming it;
+/// - `web_identity_token_file` needs `role_arn`;
+/// - `credential_source` is one of `Environment`, `Ec2InstanceMetadata`, `EcsContainer`.
+pub fn chain(config: &Config, name: &str) -> Result<Chain> {
+    let mut roles = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut region = None;
+    let mut current = name.to_owned();
+    loop {
+        if seen.contains(&current) {
+            seen.push(current);
+            return Err(Error::usage(
+                name,
+                format!(
+                    "source_profile cycle: {}; point one of them at a profile with keys",
+                    seen.join(" -> ")
+                ),
+            ));
+        }
+        let profile = match config.get(&current) {
+            Some(p) => p,
+            None if current == name => return Err(config.unknown(name)),
+            None => {
+                return Err(Error::usage(
+                    name,
+                    format!(
+                        "source_profile `{current}` (named by `{}`) does not exist; add it or fix the name",
+                        seen.last().map_or(name, String::as_str)
+                    ),
+                ));
+            }
+        };
+        seen.push(current.clone());
+        if region.is_none() {
+            region = profile.get("region").map(str::to_owned);
+        }
+        // Past the selected profile, static keys come first: botocore and aws-config both
+        // stop at a source profile that has them, whatever else it sets.
+        if seen.len() > 1 && has_keys(profile) {
+            let source = Source::Static {
+                profile: current.clone(),
+                keys: static_keys(profile, name)?,
+            };
+            return Ok(finished(name, source, roles, region));
+        }
+        let source = match kind_of(profile) {
+            Kind::WebIdentity if profile.get("role_arn").is_none() => {
+                return Err(Error::usage(
+                    name,
+                    format!(
+                        "profile `{current}` sets web_identity_token_file but no role_arn; add role_arn (the role the token is exchanged for)"
+                    ),
+                ));
+            }
+            Kind::Role => {
+                roles.push(role_hop(profile));
+                match (
+                    profile.get("source_profile"),
+                    profile.get("credential_source"),
+                ) {
+                    (Some(_), Some(_)) => {
+                        return Err(Error::usage(
+                            name,
+                            format!(
+                                "profile `{current}` sets both source_profile and credential_source; keep one"
+                            ),
+                        ));
+                    }
+                    (Some(next), None) if next == current => {
+                        // Its own keys sign the AssumeRole of its own role_arn, once.
+                        Source::Static {
+                            profile: current.clone(),
+                            keys: static_keys(profile, name)?,
+                        }
+                    }
+                    (Some(next), None) => {
+                        current = next.to_owned();
+                        continue;
+                    }
+                    (None, Some(source)) => match source {
+                        "Environment" | "Ec2InstanceMetadata" | "EcsContainer" => {
+                            Source::CredentialSource {
+                                profile: current.clone(),
+                                source: source.to_owned(),
+                            }
+                        }
+                        other => {
+                            return Err(Error::usage(
+                                name,
+                                format!(
+                                    "credential_source `{other}` in profile `{current}` is not one of Environment, Ec2InstanceMetadata, EcsContainer"
+                                ),
+                            ));
+                        }
+                    },
+                    (None, None) => {
+                        return Err(Error::usage(
+                            name,
+                            format!(
+                                "profile `{current}` has role_arn but no source_profile or credential_source; add one"
+                            ),
+                        ));
+                    }
+                }
+            }
+            Kind::Static => Source::Static {
+                profile: current.clone(),
+                keys: static_keys(profile, name)?,
+            },
+            kind @ (Kind::Sso | Kind::Login | Kind::Process | Kind::WebIdentity) => {
+                Source::Provider {
+                    profile: current.clone(),
+                    kind,
+                }
+            }
+            Kind::None if has_keys(profile) => Source::Static {
+                profile: current.clone(),
+                keys: static_keys(profile, name)?,
+            },
+            Kind::None => {
+                let what = if current == name {
+                    "has no credentials (no keys, role_arn, sso, login_session, credential_process or web_identity_token_file)".to_owned()
+                } else {
+                    format!(
+                        "is the source of `{}` but has no credentials",
+                        seen[seen.len() - 2]
+                    )
+                };
+                return Err(Error::usage(
+                    name,
+                    format!("profile `{current}` {what}; add them or pick another profile"),
+                ));
+            }
+        };
+        return Ok(finished(name, source, roles, region));
+    }
+}
+
+fn finished(name: &str, source: Source, mut roles: Vec<RoleHop>, region: Option<String>) -> Chain {
+    roles.reverse();
+    let chain = Chain {
+        profile: name.to_owned(),
+        source,
+        roles,
+        region,
+    };
+    debug!(
+        "profile `{name}`: {} from {}",
+        chain
+            .roles
+            .iter()
+            .map(|hop| format!("assume {} (profile `{}`)", hop.role_arn, hop.profile))
+            .rev()
+            .collect::<Vec<_>>()
+            .join(" <- "),
+        describe_source(&chain.source)
+    );
+    chain
+}
+
+fn describe_source(source: &Source) -> String {
+    match source {
+        Source::Static { profile, keys } => format!(
+            "static keys {} of profile `{profile}`",
+            env::mask_key_id(&keys.access_key_id)
+        ),
+        Source::CredentialSource { profile, source } => {
+            format!("credential_source {source} of profile `{profile}`")
+        }
+        Source::Provider { profile, kind } => {
+            format!("the SDK's {} provider for profile `{profile}`", kind.name())
+        }
+    }
+}
+
+/// botocore's test for static credentials: either half of the key pair.
+fn has_keys(profile: &Profile) -> bool {
+    ["aws_access_key_id", "aws_secret_access_key"]
+        .iter()
+        .any(|key| profile.get(key).is_some())
+}
+
+fn role_hop(profile: &Profile) -> RoleHop {
+    let get = |k: &str| profile.get(k).map(str::to_owned);
+    RoleHop {
+        profile: profile.name().to_owned(),
+        role_arn: get("role_arn").unwrap_or_default(),
+        external_id: get("external_id"),
+        session_name: get("role_session_name"),
+        duration_seconds: get("duration_seconds"),
+        mfa_serial: get("mfa_serial"),
+    }
+}
+
+/// The profile's key pair; half of one is an error naming the missing half.
+fn static_keys(profile: &Profile, wanted: &str) -> Result<StaticKeys> {
+    let get = |key: &str| profile.get(key).filter(|v| !v.is_empty());
+    let whose = if profile.name() == wanted {
+        "it".to_owned()
+    } else {
+        format!("its source profile `{}`", profile.name())
+    };
+    let (access_key_id, secret) = match (get("aws_access_key_id"), get("aws_secret_access_key")) {
+        (Some(id), Some(secret)) => (id, secret),
+        (id, _) => {
+            let (has, lacks) = if id.is_some() {
+                ("aws_access_key_id", "aws_secret_access_key")
+            } else {
+                ("aws_secret_access_key", "aws_access_key_id")
+            };
+            let has = if get(has).is_some() {
+                format!("has {has} but ")
+            } else {
+                String::new()
+            };
+            return Err(Error::usage(
+                wanted,
+                format!("{whose} {has}lacks {lacks}; add it"),
+            ));
+        }
+    };
+    Ok(StaticKeys {
+        access_key_id: access_key_id.to_owned(),
+        secret_access_key: secret.to_owned(),
+        session_token: get("aws_session_token").map(str::to_owned),
     })
 }
 
@@ -98,7 +336,7 @@ pub fn resolve_temporary(ctx: &Context, config: &Config, request: &Request) -> R
             };
             let store = Cache::open(ctx);
             let session = cached(ctx, store.as_ref(), &key, request.refresh, || {
-                let sts = client(ctx, resolved.region.as_deref(), &request.profile)?;
+                let sts = client(ctx, config, resolved.region.as_deref(), &request.profile)?;
                 sts.session_token(creds, None, key.duration.unwrap_or(DEFAULT_DURATION))
                     .map_err(|f| {
                         Error::credentials(
@@ -197,7 +435,7 @@ fn roles(
     };
     let store = Cache::open(ctx);
     cached(ctx, store.as_ref(), &key, request.refresh, || {
-        let sts = client(ctx, region, &request.profile)?;
+        let sts = client(ctx, config, region, &request.profile)?;
         let hops = Hops {
             ctx,
             sts: &sts,
@@ -359,8 +597,10 @@ impl Hops<'_> {
     }
 }
 
-fn client(ctx: &Context, region: Option<&str>, profile: &str) -> Result<Sts> {
-    Sts::new(ctx, region).map_err(|f| f.for_profile(profile))
+/// The STS client for `profile`'s requests: its settings govern every hop of its chain, as
+/// the AWS CLI has it.
+fn client(ctx: &Context, config: &Config, region: Option<&str>, profile: &str) -> Result<Sts> {
+    Sts::new(ctx, Some(config), Some(profile), region)
 }
 
 /// The credentials at the root of the chain.
