@@ -479,12 +479,23 @@ fn cached(
     fetch: impl FnOnce() -> Result<Credentials>,
 ) -> Result<Credentials> {
     let Some(store) = store else {
+        debug!(
+            "no cache: fetching the {} credentials of `{}`",
+            key.kind, key.profile
+        );
         return fetch();
     };
     // Entries are renamed into place whole, so a hit needs no lock; only a miss takes it,
     // and looks again under it, in case another awsenv stored the entry meanwhile.
     let window = cache::refresh_window(ctx);
     if !refresh && let Some(hit) = store.get(key, ctx.now(), window) {
+        debug!(
+            "cache hit: {} credentials of `{}` ({}), {} s left",
+            key.kind,
+            key.profile,
+            env::mask_key_id(&hit.access_key_id),
+            hit.expires_at.map_or(0, |at| at - ctx.now())
+        );
         return Ok(hit);
     }
     let _lock = store
@@ -494,6 +505,12 @@ fn cached(
     if !refresh && let Some(hit) = store.get(key, ctx.now(), window) {
         return Ok(hit);
     }
+    debug!(
+        "cache miss: {} credentials of `{}`{}",
+        key.kind,
+        key.profile,
+        if refresh { " (--refresh)" } else { "" }
+    );
     let fresh = fetch()?;
     if let Err(e) = store.put(key, &fresh) {
         eprintln!("awsenv: warning: {e}; the credentials were not cached");
