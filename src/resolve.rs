@@ -713,6 +713,191 @@ mod tests {
         }
     }
 
+    /// The files `text` (as the config file), loaded as `assume` loads them.
+    fn files(text: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        std::fs::write(&file, text).unwrap();
+        let ctx = ctx(&[
+            ("AWS_CONFIG_FILE", file.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+        ]);
+        let config = Config::load(&ctx).unwrap();
+        (dir, config)
+    }
+
+    fn keys(id: &str) -> String {
+        format!("aws_access_key_id = {id}\naws_secret_access_key = secret-{id}\n")
+    }
+
+    fn hops(chain: &Chain) -> Vec<&str> {
+        chain.roles.iter().map(|h| h.profile.as_str()).collect()
+    }
+
+    fn signer(chain: &Chain) -> (&str, &str) {
+        match &chain.source {
+            Source::Static { profile, keys } => (profile.as_str(), keys.access_key_id.as_str()),
+            other => panic!("not static keys: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn static_keys_on_a_source_profile_end_the_chain() {
+        let (_d, config) = files(&format!(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = B\n\n\
+             [profile B]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = C\n{}\n\
+             [profile C]\n{}",
+            keys("AKIAB"),
+            keys("AKIAC")
+        ));
+        let chain = chain(&config, "A").unwrap();
+        assert_eq!(hops(&chain), ["A"], "B's role is never assumed");
+        assert_eq!(signer(&chain), ("B", "AKIAB"));
+    }
+
+    #[test]
+    fn keys_on_the_selected_profile_are_ignored_when_it_has_role_arn_and_source_profile() {
+        let (_d, config) = files(&format!(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = B\n{}\n\
+             [profile B]\n{}",
+            keys("AKIAA"),
+            keys("AKIAB")
+        ));
+        let chain = chain(&config, "A").unwrap();
+        assert_eq!(hops(&chain), ["A"]);
+        assert_eq!(signer(&chain), ("B", "AKIAB"));
+    }
+
+    #[test]
+    fn source_profile_and_credential_source_together_are_an_error() {
+        let (_d, config) = files(&format!(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = B\n\
+             credential_source = Environment\n\n[profile B]\n{}",
+            keys("AKIAB")
+        ));
+        let err = chain(&config, "A").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let said = err.to_string();
+        assert!(
+            said.contains("both source_profile and credential_source"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_self_referencing_profile_uses_its_own_keys_once() {
+        let (_d, config) = files(&format!(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = A\n{}",
+            keys("AKIAA")
+        ));
+        let chain = chain(&config, "A").unwrap();
+        assert_eq!(hops(&chain), ["A"], "one AssumeRole, no loop");
+        assert_eq!(signer(&chain), ("A", "AKIAA"));
+        // Without keys of its own it has nothing to sign with.
+        let (_d, config) =
+            files("[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = A\n");
+        assert_eq!(chain_err(&config, "A").exit_code(), 2);
+    }
+
+    fn chain_err(config: &Config, name: &str) -> Error {
+        chain(config, name).unwrap_err()
+    }
+
+    #[test]
+    fn partial_keys_are_an_error_naming_the_missing_one() {
+        let (_d, config) = files(
+            "[profile half]\naws_access_key_id = AKIAHALF\n\n\
+             [profile secret-only]\naws_secret_access_key = s\n\n\
+             [profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = half-source\n\n\
+             [profile half-source]\naws_secret_access_key = s\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = half\n",
+        );
+        let said = chain_err(&config, "half").to_string();
+        assert!(said.contains("lacks aws_secret_access_key"), "{said}");
+        let said = chain_err(&config, "secret-only").to_string();
+        assert!(
+            said.contains("has aws_secret_access_key but lacks aws_access_key_id"),
+            "{said}"
+        );
+        // On a source profile, half a pair still counts as keys (botocore): an error, not
+        // its role_arn.
+        let err = chain_err(&config, "role");
+        assert_eq!(err.exit_code(), 2);
+        let said = err.to_string();
+        assert!(
+            said.contains("`half-source`") && said.contains("lacks aws_access_key_id"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_source_profile_cycle_is_an_error_naming_it() {
+        let (_d, config) = files(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = B\n\n\
+             [profile B]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = A\n",
+        );
+        let err = chain_err(&config, "A");
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string()
+                .contains("source_profile cycle: A -> B -> A"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn web_identity_with_role_arn_is_the_sdks_provider_even_as_a_source() {
+        let (_d, config) = files(
+            "[profile w]\nweb_identity_token_file = /tmp/token\nrole_arn = arn:aws:iam::1:role/w\n\n\
+             [profile on-w]\nrole_arn = arn:aws:iam::1:role/o\nsource_profile = w\n",
+        );
+        let direct = chain(&config, "w").unwrap();
+        assert!(
+            direct.roles.is_empty(),
+            "the provider assumes its role itself"
+        );
+        assert_eq!(
+            direct.source,
+            Source::Provider {
+                profile: "w".into(),
+                kind: Kind::WebIdentity
+            }
+        );
+        let on = chain(&config, "on-w").unwrap();
+        assert_eq!(hops(&on), ["on-w"]);
+        assert_eq!(on.source.profile(), "w");
+    }
+
+    #[test]
+    fn web_identity_without_role_arn_is_a_usage_error_naming_role_arn() {
+        let (_d, config) = files("[profile w]\nweb_identity_token_file = /tmp/token\n");
+        let err = chain_err(&config, "w");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("no role_arn"), "{err}");
+    }
+
+    #[test]
+    fn credential_source_is_environment_ec2_instance_metadata_or_ecs_container() {
+        for source in ["Environment", "Ec2InstanceMetadata", "EcsContainer"] {
+            let (_d, config) = files(&format!(
+                "[profile r]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = {source}\n"
+            ));
+            let chain = chain(&config, "r").unwrap();
+            assert_eq!(hops(&chain), ["r"]);
+            assert_eq!(
+                chain.source,
+                Source::CredentialSource {
+                    profile: "r".into(),
+                    source: source.into()
+                }
+            );
+        }
+        let (_d, config) =
+            files("[profile r]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Laptop\n");
+        let err = chain_err(&config, "r");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("`Laptop`"), "{err}");
+    }
+
     #[test]
     fn default_session_names_are_valid_for_sts() {
         let name = session_name(&ctx(&[("USER", "jo doe/x")]), &hop(None), "p");

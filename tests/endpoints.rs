@@ -295,3 +295,31 @@ fn verbose_logs_each_decision_and_no_secret() {
         stderr(&again)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Chain rules, against the AWS CLI
+
+#[test]
+fn static_keys_on_a_source_profile_end_the_chain_for_both() {
+    use common::stub::{SIGNED_BY, Stub};
+    let files = "[profile A]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = B\n\n\
+        [profile B]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = C\n\
+        aws_access_key_id = AKIABKEYSEXAMPLE0001\naws_secret_access_key = secretB\n\n\
+        [profile C]\naws_access_key_id = AKIACKEYSEXAMPLE0002\naws_secret_access_key = secretC\n";
+    for client in ["aws", "awsenv"] {
+        let stub = Stub::start(Behaviour::Ok);
+        let f = Fixture::new()
+            .with_config(files)
+            .var("AWS_ENDPOINT_URL_STS", stub.endpoint())
+            .var("AWS_DEFAULT_REGION", "us-east-1");
+        let out = match client {
+            "aws" => f.aws(["sts", "get-caller-identity", "--profile", "A"]),
+            _ => f.run(["assume", "A", "--shell", "sh"]),
+        };
+        assert!(out.status.success(), "{client}: {}", stderr(&out));
+        let assumed = stub.requests("AssumeRole");
+        assert_eq!(assumed.len(), 1, "{client}: only A's role: {assumed:?}");
+        assert!(assumed[0]["RoleArn"].ends_with(":role/a"), "{client}");
+        assert_eq!(assumed[0][SIGNED_BY], "AKIABKEYSEXAMPLE0001", "{client}");
+    }
+}
