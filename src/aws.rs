@@ -8,7 +8,8 @@
 //! A client for a new service is a few lines:
 //!
 //! ```ignore
-//! let settings = aws::Settings::load(ctx, Some(&config), Some(profile), region)?;
+//! let settings = aws::Settings::load(ctx, Some(&config), Some(profile), region)?
+//!     .for_service(aws::Service::IAM);                     // the CLI's endpoint-URL rule
 //! let aws = aws::Aws::new(settings)?;                       // runtime + SdkConfig
 //! let conf = aws_sdk_iam::config::Builder::from(&aws.signed_by(&creds))
 //!     .interceptor(aws::Logged)                            // AWSENV_LOG=debug lines
@@ -236,6 +237,31 @@ impl Settings {
         self
     }
 
+    /// These settings for `service`'s client: with an endpoint URL configured for it, FIPS
+    /// and dual-stack are off, as the AWS CLI has it (botocore drops both when it is given
+    /// an endpoint; the Rust SDK would refuse the combination).
+    pub fn for_service(mut self, service: Service) -> Self {
+        if let Some(url) = self.endpoint_url(service) {
+            for (name, chosen) in [
+                ("FIPS", &mut self.use_fips),
+                ("dual-stack", &mut self.use_dual_stack),
+            ] {
+                if let Some(c) = chosen.take().filter(|c| c.value) {
+                    debug!(
+                        "{} {name} ({}) ignored: the endpoint URL from {} wins, as in the AWS CLI",
+                        service.id, c.by, url.by
+                    );
+                }
+            }
+        }
+        self
+    }
+
+    /// The profile whose settings these are (`None`: `AWS_PROFILE`, else `default`).
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+
     pub fn region(&self) -> &str {
         &self.region
     }
@@ -340,11 +366,14 @@ impl Settings {
         };
         let path = &bundle.value;
         let bad = |why: &str| {
-            Error::Usage(format!(
-                "the CA bundle {} (from {}) {why}; point it at a PEM file of your organisation's CA certificates",
-                path.display(),
-                bundle.by
-            ))
+            Error::usage(
+                self.profile.as_deref().unwrap_or(""),
+                format!(
+                    "the CA bundle {} (from {}) {why}; point it at a PEM file of your organisation's CA certificates",
+                    path.display(),
+                    bundle.by
+                ),
+            )
         };
         let pem = std::fs::read(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => bad("does not exist"),

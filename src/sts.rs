@@ -130,11 +130,15 @@ impl Sts {
 
     /// A client with these settings.
     pub fn with_settings(ctx: &Context, settings: Settings) -> Result<Self> {
+        let settings = settings.for_service(Service::STS);
         let endpoint = endpoint(&settings).map_err(|why| {
-            Error::Usage(format!(
-                "no STS endpoint for these settings ({why}; chosen by {}); fix them",
-                settings.endpoint_reason(Service::STS, None)
-            ))
+            Error::usage(
+                settings.profile().unwrap_or(""),
+                format!(
+                    "no STS endpoint for these settings ({why}; chosen by {}); fix them",
+                    settings.endpoint_reason(Service::STS, None)
+                ),
+            )
         })?;
         debug!(
             "STS endpoint {endpoint} (by {})",
@@ -542,7 +546,10 @@ impl Intercept for DateReader {
 /// endpoint URL, else the regional endpoint with FIPS and dual-stack applied.
 pub fn endpoint(settings: &Settings) -> std::result::Result<String, String> {
     use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-    let wanted = settings.endpoint_params(Service::STS, None);
+    let wanted = settings
+        .clone()
+        .for_service(Service::STS)
+        .endpoint_params(Service::STS, None);
     let params = Params::builder()
         .region(wanted.region)
         .use_fips(wanted.use_fips)

@@ -69,6 +69,14 @@ fn use_fips_endpoint_in_the_profile_goes_where_the_cli_goes() {
         &[],
     );
     assert_ne!(fips, plain, "FIPS changes the host");
+    // A configured endpoint URL wins over FIPS (the AWS CLI drops FIPS; the Rust SDK alone
+    // would refuse the pair).
+    let url = same_host(
+        "AWS_ENDPOINT_URL_STS with use_fips_endpoint",
+        &config("us-east-1", "use_fips_endpoint = true", ""),
+        &[("AWS_ENDPOINT_URL_STS", "https://sts-var.corp.example")],
+    );
+    assert_ne!(url, fips);
 }
 
 #[test]

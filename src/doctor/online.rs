@@ -42,11 +42,20 @@ impl Probe {
     /// probe, and the clock check.
     pub fn start(ctx: &Context, profile: Option<&str>, region: Option<&str>) -> (Self, Check) {
         let ctx = sts::bounded(ctx);
-        let endpoint = crate::aws::Settings::load(&ctx, None, profile, region)
+        let resolved = crate::aws::Settings::load(&ctx, None, profile, region)
             .map_err(|e| e.to_string())
-            .and_then(|settings| sts::endpoint(&settings))
-            .unwrap_or_else(|why| why);
-        let curl = format!("curl -sI {} | grep -i '^date'; date -u", quoted(&endpoint));
+            .and_then(|settings| sts::endpoint(&settings));
+        let (endpoint, curl) = match resolved {
+            Ok(url) => {
+                let curl = format!("curl -sI {} | grep -i '^date'; date -u", quoted(&url));
+                (url, curl)
+            }
+            // The endpoints check says what is wrong with the settings.
+            Err(why) => (
+                why,
+                "fix the endpoint settings first (see `endpoints`)".to_owned(),
+            ),
+        };
         let measured = sts::server_date(&ctx, profile, region);
         let check = match &measured {
             Ok(date) => skew_check(date - ctx.now()),

@@ -11,6 +11,7 @@ use aws_credential_types::provider::token::ProvideToken;
 use super::login::{self, MARGIN, Options};
 use super::token::{self, Token};
 use super::{Session, portal_client, portal_endpoint, sdk_failure};
+use crate::aws::Service;
 use crate::cache::Key;
 use crate::env::{Context, Credentials};
 use crate::error::{Error, Result};
@@ -186,7 +187,7 @@ fn usable_token(ctx: &Context, session: &Session, asked: &str, may_login: bool) 
 /// `None` when the refresh failed.
 fn renew(ctx: &Context, asked: &str, session: &Session) -> Option<String> {
     let name = session.name.clone()?;
-    let aws = super::aws(ctx, None, Some(asked), &session.region).ok()?;
+    let aws = super::aws(ctx, Service::SSO_OIDC, Some(asked), &session.region).ok()?;
     let got = aws.block_on(async {
         let provider = aws_config::sso::SsoTokenProvider::builder()
             .configure(aws.sdk_config())
@@ -240,7 +241,7 @@ fn role_credentials(
     access_token: &str,
 ) -> std::result::Result<Credentials, Refused> {
     let failed = Refused::Usage;
-    let aws = super::aws(ctx, None, Some(asked), &role.session.region).map_err(failed)?;
+    let aws = super::aws(ctx, Service::SSO, Some(asked), &role.session.region).map_err(failed)?;
     let endpoint = portal_endpoint(aws.settings()).map_err(failed)?;
     let client = portal_client(&aws);
     let call = client

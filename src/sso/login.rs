@@ -112,7 +112,8 @@ pub fn login(
         .duration_var("AWSENV_SSO_LOGIN_TIMEOUT", DEFAULT_TIMEOUT)
         .max(1);
     let deadline = Instant::now() + Duration::from_secs(timeout.unsigned_abs());
-    let aws = super::aws(ctx, None, profile, &session.region).map_err(|e| e.to_string())?;
+    let aws = super::aws(ctx, crate::aws::Service::SSO_OIDC, profile, &session.region)
+        .map_err(|e| e.to_string())?;
     let endpoint = oidc_endpoint(aws.settings()).map_err(|e| e.to_string())?;
     let client = oidc_client(&aws);
     let flow = Login {

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::token::{self, Token};
 use super::{Session, portal_client, portal_endpoint, sdk_failure};
+use crate::aws::Service;
 use crate::env::Context;
 
 /// What logging out of one token file did.
@@ -77,7 +78,7 @@ fn portal_logout(ctx: &Context, cached: &Token, region: Option<&str>) -> Result<
         .filter(|r| !r.is_empty())
         .or(region)
         .unwrap_or("us-east-1");
-    let aws = super::aws(ctx, None, None, region).map_err(|e| e.to_string())?;
+    let aws = super::aws(ctx, Service::SSO, None, region).map_err(|e| e.to_string())?;
     let endpoint = portal_endpoint(aws.settings()).map_err(|e| e.to_string())?;
     let call = portal_client(&aws)
         .logout()

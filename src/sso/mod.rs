@@ -133,19 +133,17 @@ pub fn login_command(profile: &str) -> String {
 
 /// The settings, runtime and SDK configuration for requests to the session's region on
 /// behalf of `profile` (the one the user selected; `None`: `AWS_PROFILE`, else `default`).
-pub fn aws(
-    ctx: &Context,
-    config: Option<&Config>,
-    profile: Option<&str>,
-    region: &str,
-) -> Result<Aws> {
-    Aws::new(Settings::load(ctx, config, profile, Some(region))?)
+pub fn aws(ctx: &Context, service: Service, profile: Option<&str>, region: &str) -> Result<Aws> {
+    Aws::new(Settings::load(ctx, None, profile, Some(region))?.for_service(service))
 }
 
 /// Where OIDC requests go with these settings, by the service's own endpoint rules.
 pub fn oidc_endpoint(settings: &Settings) -> Result<String> {
     use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-    let wanted = settings.endpoint_params(Service::SSO_OIDC, None);
+    let wanted = settings
+        .clone()
+        .for_service(Service::SSO_OIDC)
+        .endpoint_params(Service::SSO_OIDC, None);
     let params = Params::builder()
         .region(wanted.region)
         .use_fips(wanted.use_fips)
@@ -162,7 +160,10 @@ pub fn oidc_endpoint(settings: &Settings) -> Result<String> {
 /// Where access portal requests go with these settings, by the service's own endpoint rules.
 pub fn portal_endpoint(settings: &Settings) -> Result<String> {
     use aws_sdk_sso::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-    let wanted = settings.endpoint_params(Service::SSO, None);
+    let wanted = settings
+        .clone()
+        .for_service(Service::SSO)
+        .endpoint_params(Service::SSO, None);
     let params = Params::builder()
         .region(wanted.region)
         .use_fips(wanted.use_fips)
@@ -177,11 +178,14 @@ pub fn portal_endpoint(settings: &Settings) -> Result<String> {
 }
 
 fn no_endpoint(settings: &Settings, service: Service, why: &str) -> Error {
-    Error::Usage(format!(
-        "no {} endpoint for these settings ({why}; chosen by {}); fix them",
-        service.id,
-        settings.endpoint_reason(service, None)
-    ))
+    Error::usage(
+        settings.profile().unwrap_or(""),
+        format!(
+            "no {} endpoint for these settings ({why}; chosen by {}); fix them",
+            service.id,
+            settings.endpoint_reason(service, None)
+        ),
+    )
 }
 
 /// The portal as a cache key names it: `AWS_ENDPOINT_URL_SSO`, else `AWS_ENDPOINT_URL`, else

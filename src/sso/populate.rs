@@ -229,8 +229,9 @@ impl Portal {
         session: &str,
         token: String,
     ) -> Result<Self> {
-        let settings =
-            Settings::load(ctx, Some(config), None, Some(region))?.default_attempts(ATTEMPTS);
+        let settings = Settings::load(ctx, Some(config), None, Some(region))?
+            .for_service(crate::aws::Service::SSO)
+            .default_attempts(ATTEMPTS);
         let endpoint = super::portal_endpoint(&settings)?;
         let timeout = settings.timeout();
         let aws = Aws::new(settings)?;
