@@ -541,3 +541,66 @@ fn ctrl_c_reaches_the_exec_child_and_awsenv_waits_for_it() {
     let handled = std::fs::read_to_string(w.dir.path().join("handled")).unwrap_or_default();
     assert_eq!(handled, "handled");
 }
+
+// ---------------------------------------------------------------------------------------
+// Endpoints and private CAs (tests/endpoints.rs has the Unix side)
+
+#[test]
+fn a_private_ca_in_aws_ca_bundle_is_trusted_and_without_it_the_certificate_is_named() {
+    let Some(exe) = exe() else { return };
+    let ca = common::tls::PrivateCa::new();
+    let stub = common::stub::HttpsStub::start(Behaviour::Ok, &ca);
+    let w = Win::new(exe)
+        .var("AWS_ENDPOINT_URL_STS", &stub.endpoint())
+        .var("AWS_MAX_ATTEMPTS", "1");
+    w.file("credentials", STATIC);
+    w.file("config", ROLES);
+    let without = w.run(&["assume", "role", "--shell", "powershell"]);
+    assert_eq!(without.status.code(), Some(1), "{}", stderr(&without));
+    assert_eq!(stdout(&without), "");
+    let host = stub.endpoint().trim_start_matches("https://").to_owned();
+    assert!(
+        stderr(&without).contains(&format!("the TLS certificate of {host} is not trusted")),
+        "{}",
+        stderr(&without)
+    );
+    let w = w.var("AWS_CA_BUNDLE", &win(&ca.bundle()));
+    let env = w.assume(&["role"]);
+    assert!(env["AWS_ACCESS_KEY_ID"].starts_with("ASIASTUB"), "{env:?}");
+    assert_eq!(stub.stub.count("AssumeRole"), 1);
+}
+
+#[test]
+fn use_fips_endpoint_goes_where_the_aws_cli_goes() {
+    let Some(exe) = exe() else { return };
+    let proxy = common::proxy::Proxy::start();
+    let config = "[profile fips]\nrole_arn = arn:aws:iam::123456789012:role/win\nsource_profile = st\n\
+        region = us-east-1\nuse_fips_endpoint = true\n";
+    let mut w = Win::new(exe)
+        .var("HTTPS_PROXY", &proxy.url())
+        .var("AWS_MAX_ATTEMPTS", "1");
+    w.vars.remove("AWS_ENDPOINT_URL");
+    w.file("credentials", STATIC);
+    w.file("config", config);
+    // The oracle: the AWS CLI on the same files, on this host.
+    let cli = Command::new(common::aws_cli())
+        .args(["sts", "get-caller-identity", "--profile", "fips"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", w.dir.path())
+        .env("AWS_CONFIG_FILE", w.dir.path().join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", w.dir.path().join("credentials"))
+        .env("HTTPS_PROXY", proxy.url())
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the AWS CLI");
+    assert!(!cli.status.success(), "the proxy answers 502");
+    let expected = proxy.targets();
+    assert!(!expected.is_empty(), "the AWS CLI: {}", stderr(&cli));
+    proxy.clear();
+    let ours = w.run(&["assume", "fips", "--shell", "powershell"]);
+    assert_eq!(ours.status.code(), Some(1), "{}", stderr(&ours));
+    assert_eq!(proxy.targets().first(), expected.first(), "{}", stderr(&ours));
+}
