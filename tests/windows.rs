@@ -589,7 +589,10 @@ fn use_fips_endpoint_goes_where_the_aws_cli_goes() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", w.dir.path())
         .env("AWS_CONFIG_FILE", w.dir.path().join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", w.dir.path().join("credentials"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            w.dir.path().join("credentials"),
+        )
         .env("HTTPS_PROXY", proxy.url())
         .env("AWS_MAX_ATTEMPTS", "1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -602,5 +605,10 @@ fn use_fips_endpoint_goes_where_the_aws_cli_goes() {
     proxy.clear();
     let ours = w.run(&["assume", "fips", "--shell", "powershell"]);
     assert_eq!(ours.status.code(), Some(1), "{}", stderr(&ours));
-    assert_eq!(proxy.targets().first(), expected.first(), "{}", stderr(&ours));
+    assert_eq!(
+        proxy.targets().first(),
+        expected.first(),
+        "{}",
+        stderr(&ours)
+    );
 }

@@ -205,7 +205,7 @@ impl Login<'_> {
         let reply = self
             .aws
             .block_on(call.send())
-            .map_err(|e| sdk_failure("CreateToken", &self.endpoint(), &e))?;
+            .map_err(|e| sdk_failure("CreateToken", self.endpoint(), &e))?;
         self.token(&registration, started, reply)
     }
 
@@ -245,7 +245,7 @@ impl Login<'_> {
         let auth = self
             .aws
             .block_on(call.send())
-            .map_err(|e| sdk_failure("StartDeviceAuthorization", &self.endpoint(), &e))?;
+            .map_err(|e| sdk_failure("StartDeviceAuthorization", self.endpoint(), &e))?;
         let device_code = auth.device_code().unwrap_or_default().to_owned();
         let user_code = auth.user_code().unwrap_or_default();
         let page = auth.verification_uri().unwrap_or_default();
@@ -299,7 +299,7 @@ impl Login<'_> {
                                 self.session.describe()
                             ));
                         }
-                        _ => return Err(sdk_failure("CreateToken", &self.endpoint(), &e)),
+                        _ => return Err(sdk_failure("CreateToken", self.endpoint(), &e)),
                     }
                 }
             }
@@ -355,7 +355,7 @@ impl Login<'_> {
         let reply = self
             .aws
             .block_on(call.send())
-            .map_err(|e| sdk_failure("RegisterClient", &self.endpoint(), &e))?;
+            .map_err(|e| sdk_failure("RegisterClient", self.endpoint(), &e))?;
         let (Some(id), Some(secret)) = (reply.client_id(), reply.client_secret()) else {
             return Err(format!(
                 "RegisterClient: {} sent no client id or secret; check AWS_ENDPOINT_URL_SSO_OIDC",
