@@ -16,8 +16,12 @@
 //!     .build();
 //! let iam = aws_sdk_iam::Client::from_conf(conf);
 //! let reply = aws.block_on(iam.list_access_keys().send());
-//! // a DispatchFailure or TimeoutError: aws::unreachable("IAM", &endpoint, &error, timeout)
+//! // DispatchFailure / TimeoutError: one line, an untrusted certificate said as such:
+//! //   aws::unreachable("IAM", endpoint, &error, aws.settings().timeout(), timed_out)
 //! ```
+//!
+//! `endpoint` for messages: the service's own resolver on `settings.endpoint_params(..)`
+//! (see `sts::endpoint`); `settings.endpoint_reason(..)` says what chose it.
 
 use std::borrow::Cow;
 use std::convert::Infallible;
