@@ -362,6 +362,10 @@ impl ValueEnum for Shell {
             Shell::Fish,
             Shell::PowerShell,
             Shell::Sh,
+            Shell::Nu,
+            Shell::Elvish,
+            Shell::Xonsh,
+            Shell::Tcsh,
         ]
     }
 
@@ -369,6 +373,8 @@ impl ValueEnum for Shell {
         let value = clap::builder::PossibleValue::new(self.name());
         Some(match self {
             Shell::PowerShell => value.alias("pwsh"),
+            Shell::Nu => value.alias("nushell"),
+            Shell::Tcsh => value.alias("csh"),
             _ => value,
         })
     }
