@@ -7,6 +7,7 @@ pub mod moto;
 pub mod portal;
 pub mod proxy;
 pub mod pwsh;
+pub mod shells;
 pub mod sso;
 pub mod stub;
 pub mod tls;
