@@ -120,6 +120,10 @@ pub enum Command {
             Example: awsenv console prod --service s3 --region eu-west-1"
     )]
     Console(ConsoleArgs),
+    /// Start renewing the exported session in the background (the prompt hook's, with
+    /// AWSENV_AUTO=refresh); print the file its result will be written to
+    #[command(hide = true)]
+    Renew(RenewArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,6 +268,19 @@ pub struct ShellArg {
     /// Shell dialect [default: $AWSENV_SHELL, else $SHELL, else sh]
     #[arg(long, short = 's', value_name = "S")]
     pub shell: Option<Shell>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// The dialect of the snippet the renewal writes
+    #[arg(long, short = 's', value_name = "S")]
+    pub shell: Shell,
+    /// The process id of the shell that applies it
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(u32).range(1..))]
+    pub pid: u32,
+    /// Be the renewal itself, in the background (what `renew` starts)
+    #[arg(long, hide = true)]
+    pub worker: bool,
 }
 
 #[derive(Debug, Args)]
