@@ -48,8 +48,8 @@ pub enum Command {
     #[command(
         long_about = "Print the shell integration for SHELL: an `awsenv` wrapper function so \
             `awsenv assume` and `awsenv unset` act on the current shell, a prompt hook that \
-            warns before the session expires (or re-assumes it, AWSENV_AUTO=refresh), \
-            AWSENV_PROMPT kept current, and completions.\n\n\
+            warns before the session expires (or renews it in the background, \
+            AWSENV_AUTO=refresh), AWSENV_PROMPT kept current, and completions.\n\n\
             bash (~/.bashrc):    eval \"$(awsenv init bash)\"\n\
             zsh (~/.zshrc):      eval \"$(awsenv init zsh)\"\n\
             fish (config.fish):  awsenv init fish | source\n\
