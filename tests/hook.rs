@@ -808,3 +808,48 @@ fn the_renewal_writes_a_private_file_under_xdg_runtime_dir() {
     );
     assert_eq!(common::stdout(&out), "ops\n");
 }
+
+#[test]
+fn a_cached_mfa_session_lets_the_renewal_start_and_it_asks_for_no_code() {
+    let stub = Stub::start(Behaviour::Ok);
+    let f = refreshing(&stub);
+    let out = f.run(["assume", "mfa", "--mfa-code", "123456", "--shell", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    // The role's session is near its end and gone from the cache; the MFA session (an hour
+    // from this stub) is not.
+    for entry in std::fs::read_dir(f.path("cache")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("mfa.role.")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let expires = (unix_now() + 120).to_string();
+    let out = f
+        .cmd(["renew", "--shell", "bash", "--pid", "4243"])
+        .env("AWSENV_PROFILE", "mfa")
+        .env("AWSENV_EXPIRES_AT", &expires)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let file = PathBuf::from(common::stdout(&out).trim_end());
+    wait_for("the snippet", || file.exists());
+    let code = std::fs::read_to_string(&file).unwrap();
+    assert!(code.contains("export AWSENV_PROFILE='mfa'"), "{code}");
+    assert!(
+        !code.contains(&format!("AWSENV_EXPIRES_AT='{expires}'")),
+        "{code}"
+    );
+    let assumed = stub.requests("AssumeRole");
+    assert_eq!(assumed.len(), 2, "one for assume, one for the renewal");
+    assert!(!assumed[1].contains_key("TokenCode"), "{:?}", assumed[1]);
+    assert_eq!(
+        stub.count("GetSessionToken"),
+        1,
+        "the MFA session was reused"
+    );
+}
