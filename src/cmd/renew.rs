@@ -52,9 +52,11 @@ fn renewal_context(ctx: &Context) -> Context {
     Context::new(vars, ctx.now())
 }
 
-/// `$XDG_RUNTIME_DIR/awsenv`, else the cache directory: 0700, the user's own, no link.
+/// `$XDG_RUNTIME_DIR/awsenv` (when that directory exists), else the cache directory: 0700,
+/// the user's own, no link.
 fn snippet_dir(ctx: &Context) -> std::result::Result<Cache, String> {
     let dir = platform::runtime_dir(ctx)
+        .filter(|run| run.is_dir())
         .map(|run| run.join("awsenv"))
         .or_else(|| cache::cache_dir(ctx))
         .ok_or_else(|| {
