@@ -379,6 +379,10 @@ impl ValueEnum for Shell {
             Shell::Fish,
             Shell::PowerShell,
             Shell::Sh,
+            Shell::Nu,
+            Shell::Elvish,
+            Shell::Xonsh,
+            Shell::Tcsh,
         ]
     }
 
@@ -386,6 +390,8 @@ impl ValueEnum for Shell {
         let value = clap::builder::PossibleValue::new(self.name());
         Some(match self {
             Shell::PowerShell => value.alias("pwsh"),
+            Shell::Nu => value.alias("nushell"),
+            Shell::Tcsh => value.alias("csh"),
             _ => value,
         })
     }

@@ -1,7 +1,8 @@
-//! The five shell dialects: quoting, export, unset and the failure snippet.
+//! The shell dialects: quoting, export, unset and the failure snippet.
 //!
 //! One quoting function per dialect, every value quoted, never "only when needed". A snippet
 //! is built whole in memory from `Op`s after every check has passed; nothing here writes.
+//! nushell cannot evaluate text, so its "snippet" is a JSON record its wrapper applies.
 
 use std::fmt::Write as _;
 
@@ -16,6 +17,12 @@ pub enum Shell {
     Zsh,
     Fish,
     PowerShell,
+    /// nushell: a JSON record, applied by the `def --env awsenv` wrapper of `init nu`.
+    Nu,
+    Elvish,
+    Xonsh,
+    /// tcsh and csh.
+    Tcsh,
 }
 
 /// One change to the shell's variables.
@@ -41,6 +48,8 @@ pub enum SnippetError {
     Nul(String),
     /// A name outside `[A-Za-z_][A-Za-z0-9_]*`.
     BadName(String),
+    /// A control character (newline, CR, tab, …) in a value, which tcsh cannot hold.
+    Control(Shell, String),
 }
 
 impl std::fmt::Display for SnippetError {
@@ -51,6 +60,11 @@ impl std::fmt::Display for SnippetError {
                 "the value for {name} holds a NUL byte, which no shell variable can hold; check the profile's files"
             ),
             SnippetError::BadName(name) => write!(f, "`{name}` is not a valid variable name"),
+            SnippetError::Control(shell, name) => write!(
+                f,
+                "the value for {name} holds a control character (newline, tab, …), which {} cannot hold; use another shell for this profile or fix its files",
+                shell.name()
+            ),
         }
     }
 }
@@ -63,6 +77,10 @@ impl Shell {
             Shell::Zsh => "zsh",
             Shell::Fish => "fish",
             Shell::PowerShell => "powershell",
+            Shell::Nu => "nu",
+            Shell::Elvish => "elvish",
+            Shell::Xonsh => "xonsh",
+            Shell::Tcsh => "tcsh",
         }
     }
 
@@ -76,6 +94,10 @@ impl Shell {
             "zsh" => Shell::Zsh,
             "fish" => Shell::Fish,
             "powershell" | "pwsh" => Shell::PowerShell,
+            "nu" | "nushell" => Shell::Nu,
+            "elvish" => Shell::Elvish,
+            "xonsh" => Shell::Xonsh,
+            "tcsh" | "csh" => Shell::Tcsh,
             "sh" | "dash" | "ash" | "ksh" | "mksh" | "oksh" | "pdksh" | "busybox" | "posh"
             | "yash" => Shell::Sh,
             _ => return None,
@@ -96,15 +118,20 @@ impl Shell {
             Shell::Sh | Shell::Bash | Shell::Zsh => quote_posix(value),
             Shell::Fish => quote_fish(value),
             Shell::PowerShell => quote_powershell(value),
+            Shell::Nu => serde_json::Value::from(value).to_string(),
+            Shell::Elvish => quote_elvish(value),
+            Shell::Xonsh => quote_python(value),
+            Shell::Tcsh => quote_tcsh(value),
         }
     }
 
     /// What stdout carries when anything failed: `false` where `eval`/`source` runs it,
-    /// nothing for PowerShell (its wrapper reads `$LASTEXITCODE`).
+    /// nothing where a wrapper or the capture sees the exit status (PowerShell's
+    /// `$LASTEXITCODE`, nushell's `complete`, elvish's exception, xonsh's `$()`).
     pub fn failure(self) -> &'static str {
         match self {
-            Shell::PowerShell => "",
-            _ => "false\n",
+            Shell::PowerShell | Shell::Nu | Shell::Elvish | Shell::Xonsh => "",
+            Shell::Sh | Shell::Bash | Shell::Zsh | Shell::Fish | Shell::Tcsh => "false\n",
         }
     }
 
@@ -138,6 +165,12 @@ impl Shell {
                 Op::Set(name, value) if value.contains('\0') => {
                     return Err(SnippetError::Nul(name.clone()));
                 }
+                Op::Set(name, value)
+                    if self == Shell::Tcsh && value.chars().any(char::is_control) =>
+                {
+                    return Err(SnippetError::Control(self, name.clone()));
+                }
+                _ if self == Shell::Nu => {}
                 Op::Set(name, value) => self.write_set(&mut out, name, value),
                 Op::Unset(name) => self.write_unset(&mut out, name),
             }
@@ -145,6 +178,9 @@ impl Shell {
         // `set -e` of a variable that is not there fails in fish; a snippet ends with status 0.
         if self == Shell::Fish {
             out.push_str("true\n");
+        }
+        if self == Shell::Nu {
+            out = render_nu(ops);
         }
         Ok(out)
     }
@@ -155,6 +191,10 @@ impl Shell {
             Shell::Sh | Shell::Bash | Shell::Zsh => writeln!(out, "export {name}={quoted}"),
             Shell::Fish => writeln!(out, "set -gx {name} {quoted}"),
             Shell::PowerShell => writeln!(out, "$env:{name} = {quoted}"),
+            Shell::Elvish => writeln!(out, "set-env {name} {quoted}"),
+            Shell::Xonsh => writeln!(out, "${name} = {quoted}"),
+            Shell::Tcsh => writeln!(out, "setenv {name} {quoted} ;"),
+            Shell::Nu => Ok(()),
         };
     }
 
@@ -168,6 +208,10 @@ impl Shell {
                     "Remove-Item -LiteralPath Env:{name} -ErrorAction Ignore"
                 )
             }
+            Shell::Elvish => writeln!(out, "unset-env {name}"),
+            Shell::Xonsh => writeln!(out, "if '{name}' in ${{...}}: del ${name}"),
+            Shell::Tcsh => writeln!(out, "unsetenv {name} ;"),
+            Shell::Nu => Ok(()),
         };
     }
 }
@@ -187,6 +231,60 @@ pub fn quote_posix(value: &str) -> String {
 /// fish: `'…'`, escaping only `\` → `\\` and `'` → `\'`.
 pub fn quote_fish(value: &str) -> String {
     format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// nushell: one JSON object, each name once with its last value, `null` for a removal.
+fn render_nu(ops: &[Op]) -> String {
+    let mut record: Vec<(&str, Option<&str>)> = Vec::new();
+    for op in ops {
+        let (name, value) = match op {
+            Op::Set(name, value) => (name.as_str(), Some(value.as_str())),
+            Op::Unset(name) => (name.as_str(), None),
+        };
+        match record.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = value,
+            None => record.push((name, value)),
+        }
+    }
+    let fields: Vec<String> = record
+        .iter()
+        .map(|(name, value)| {
+            let value = value.map_or(serde_json::Value::Null, serde_json::Value::from);
+            format!("{}:{value}", serde_json::Value::from(*name))
+        })
+        .collect();
+    format!("{{{}}}\n", fields.join(","))
+}
+
+/// elvish: `'…'` with each `'` doubled; anything else, newlines included, stands for itself.
+pub fn quote_elvish(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// xonsh: a Python string literal in printable ASCII: `\\`, `\'`, and every other
+/// character outside printable ASCII as `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
+pub fn quote_python(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        let _ = match c {
+            '\\' => write!(out, "\\\\"),
+            '\'' => write!(out, "\\'"),
+            ' ' => write!(out, " "),
+            c if c.is_ascii_graphic() => write!(out, "{c}"),
+            c if (c as u32) < 0x100 => write!(out, "\\x{:02x}", c as u32),
+            c if (c as u32) < 0x10000 => write!(out, "\\u{:04x}", c as u32),
+            c => write!(out, "\\U{:08x}", c as u32),
+        };
+    }
+    out.push('\'');
+    out
+}
+
+/// tcsh: `'…'` with `'` written `'\''` and `!` written `\!` outside the quotes, since
+/// history expansion reaches into single quotes. Control characters never get here.
+pub fn quote_tcsh(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''").replace('!', r"'\!'"))
 }
 
 /// PowerShell: printable ASCII only, so the snippet arrives intact through any console code

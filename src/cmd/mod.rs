@@ -30,11 +30,11 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
     let result = match command {
         Command::Assume(args) => {
             let shell = Shell::detect(args.shell.shell, ctx);
-            snippet(shell, assume::run(&args, shell, ctx)).map(|()| 0)
+            snippet(shell, assume::run(&args, shell, ctx), ctx).map(|()| 0)
         }
         Command::Unset(args) => {
             let shell = Shell::detect(args.shell.shell, ctx);
-            snippet(shell, unset::run(shell, ctx)).map(|()| 0)
+            snippet(shell, unset::run(shell, ctx), ctx).map(|()| 0)
         }
         Command::Init(args) => init::run(&args, ctx).map(|()| 0),
         Command::Prompt(args) => prompt::run(&args, ctx).map(|()| 0),
@@ -83,17 +83,32 @@ pub fn usage_failure(error: &clap::Error, args: &[std::ffi::OsString], ctx: &Con
     error.exit_code()
 }
 
-fn snippet(shell: Shell, code: Result<String>) -> Result<()> {
-    match code {
-        Ok(code) => {
-            write_stdout(&code);
-            Ok(())
-        }
-        Err(error) => {
-            write_stdout(shell.failure());
-            Err(error)
-        }
+/// Where tcsh's `awsenv` alias has awsenv write the snippet (a private file it made with
+/// `mktemp` and then `source`s), so values never pass through backquote splitting.
+pub const SNIPPET_FILE: &str = "_AWSENV_SNIPPET_FILE";
+
+fn snippet(shell: Shell, code: Result<String>, ctx: &Context) -> Result<()> {
+    let text = code.as_deref().unwrap_or(shell.failure());
+    match ctx.var(SNIPPET_FILE).filter(|_| shell == Shell::Tcsh) {
+        Some(path) => write_snippet_file(std::path::Path::new(path), text)?,
+        None => write_stdout(text),
     }
+    code.map(|_| ())
+}
+
+/// Replace the contents of the file the alias made; never create one or follow a link.
+fn write_snippet_file(path: &std::path::Path, text: &str) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    crate::platform::private_no_follow(options.write(true).truncate(true));
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot write the snippet to {}: {e}; run `awsenv init tcsh` again",
+                path.display()
+            ))
+        })
 }
 
 /// Write all of `text` to stdout at once; a closed pipe is not an error worth a message.

@@ -1,0 +1,155 @@
+# awsenv shell integration for tcsh (and csh). Once:
+#     awsenv init tcsh > ~/.awsenv.tcsh
+# and in ~/.tcshrc:
+#     source ~/.awsenv.tcsh
+# (saved elsewhere: `set awsenv_init = PATH` before the `source` line; the prompt hook
+# sources this file again). `awsenv assume`/`awsenv unset` then act on this shell, the
+# `precmd` alias runs the hook before each prompt (warns, or re-assumes with
+# AWSENV_AUTO=refresh) and keeps $AWSENV_PROMPT current. AWSENV_WARN: seconds, or one number
+# with an s, m or h suffix (default 10m). tcsh has no clock builtin: with a session
+# exported, the hook runs `date +%s` once per prompt; with none, it starts no process.
+
+if ($#argv > 0) then
+    if ("$argv[1]" == _hook) goto _awsenv_hook
+endif
+
+setenv AWSENV_SHELL tcsh
+if (! $?awsenv_init) set awsenv_init = ~/.awsenv.tcsh
+if (! $?_awsenv_warned_soon) set _awsenv_warned_soon = ''
+if (! $?_awsenv_warned_expired) set _awsenv_warned_expired = ''
+if (! $?_awsenv_tried) set _awsenv_tried = ''
+
+# `awsenv assume`/`awsenv unset` change this shell: awsenv writes the snippet into a private
+# file made here, which is then sourced, so no value passes through backquotes. Every other
+# subcommand ignores the file.
+alias awsenv 'set _awsenv_f = "`mktemp`" ; env _AWSENV_SNIPPET_FILE="$_awsenv_f" awsenv \!* ; set _awsenv_rc = $status ; source "$_awsenv_f" ; rm -f -- "$_awsenv_f" ; ( exit $_awsenv_rc )'
+
+# Before every prompt, after the user's own precmd, once however often this is sourced.
+alias _awsenv_hook 'set _awsenv_status = $status ; source "$awsenv_init" _hook ; ( exit $_awsenv_status )'
+set _awsenv_precmd = "`alias precmd`"
+if ("$_awsenv_precmd" !~ *_awsenv_hook*) then
+    if ("$_awsenv_precmd" == '') then
+        alias precmd _awsenv_hook
+    else
+        alias precmd "$_awsenv_precmd ; _awsenv_hook"
+    endif
+endif
+unset _awsenv_precmd
+
+complete awsenv 'p/1/(assume unset init prompt status list exec doctor completions credential-process sso console keys)/' 'n/assume/`awsenv list --names`/' 'n/exec/`awsenv list --names`/' 'n/console/`awsenv list --names`/' 'n/doctor/`awsenv list --names`/' 'n/credential-process/`awsenv list --names`/' 'n/init/(bash zsh fish powershell sh nu elvish xonsh tcsh)/' 'n/completions/(bash zsh fish powershell nu elvish xonsh tcsh)/' 'c/--shell=/(bash zsh fish powershell sh nu elvish xonsh tcsh)/' 'n/--shell/(bash zsh fish powershell sh nu elvish xonsh tcsh)/'
+goto _awsenv_end
+
+_awsenv_hook:
+if (! $?AWSENV_PROFILE) then
+    unsetenv AWSENV_PROMPT
+    goto _awsenv_end
+endif
+if ("$AWSENV_PROFILE" == '') then
+    unsetenv AWSENV_PROMPT
+    goto _awsenv_end
+endif
+if (! $?AWSENV_EXPIRES_AT) then
+    setenv AWSENV_PROMPT "$AWSENV_PROFILE"
+    goto _awsenv_end
+endif
+if ("$AWSENV_EXPIRES_AT" !~ [0-9]* || "$AWSENV_EXPIRES_AT" =~ *[^0-9]*) then
+    setenv AWSENV_PROMPT "$AWSENV_PROFILE"
+    goto _awsenv_end
+endif
+# Seconds from AWSENV_WARN: `600`, `90s`, `10m`, `1h`; 600 when unset or malformed.
+set _awsenv_w = 10m
+if ($?AWSENV_WARN) then
+    if ("$AWSENV_WARN" != '') set _awsenv_w = "$AWSENV_WARN"
+endif
+set _awsenv_n = "$_awsenv_w"
+if ("$_awsenv_w" =~ *[smh]) set _awsenv_n = "$_awsenv_w:s/s//:s/m//:s/h//"
+if ("$_awsenv_n" !~ [0-9]* || "$_awsenv_n" =~ *[^0-9]*) then
+    @ _awsenv_secs = 600
+else if ("$_awsenv_w" =~ *h) then
+    @ _awsenv_secs = $_awsenv_n * 3600
+else if ("$_awsenv_w" =~ *m) then
+    @ _awsenv_secs = $_awsenv_n * 60
+else
+    @ _awsenv_secs = $_awsenv_n
+endif
+set _awsenv_now = "`date +%s`"
+set _awsenv_again = 0
+
+_awsenv_left:
+@ _awsenv_left = $AWSENV_EXPIRES_AT - $_awsenv_now
+# `42m`, `1h05m`, `30s`, `expired`: the same text as `awsenv prompt`.
+if ($_awsenv_left <= 0) then
+    set _awsenv_text = expired
+else if ($_awsenv_left >= 3600) then
+    @ _awsenv_h = $_awsenv_left / 3600
+    @ _awsenv_m = $_awsenv_left % 3600 / 60
+    set _awsenv_text = "${_awsenv_h}h"
+    if ($_awsenv_m < 10) set _awsenv_text = "${_awsenv_text}0"
+    set _awsenv_text = "${_awsenv_text}${_awsenv_m}m"
+else if ($_awsenv_left >= 60) then
+    @ _awsenv_m = $_awsenv_left / 60
+    set _awsenv_text = "${_awsenv_m}m"
+else
+    set _awsenv_text = "${_awsenv_left}s"
+endif
+if ($_awsenv_again) goto _awsenv_prompt
+if ($_awsenv_left > $_awsenv_secs) goto _awsenv_prompt
+set _awsenv_key = "${AWSENV_PROFILE}@$AWSENV_EXPIRES_AT"
+set _awsenv_auto = warn
+if ($?AWSENV_AUTO) then
+    set _awsenv_auto = "$AWSENV_AUTO"
+endif
+if ("$_awsenv_auto" == off) goto _awsenv_prompt
+if ("$_awsenv_auto" != refresh) goto _awsenv_warn
+# Refresh mode: one attempt per session and stage (soon, expired); warn if it fails.
+set _awsenv_stage = soon
+if ($_awsenv_left <= 0) set _awsenv_stage = expired
+if ("$_awsenv_tried" == "${_awsenv_key}:$_awsenv_stage") goto _awsenv_prompt
+set _awsenv_tried = "${_awsenv_key}:$_awsenv_stage"
+
+# One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning.
+_awsenv_refresh:
+set _awsenv_f = "`mktemp`"
+set _awsenv_e = "`mktemp`"
+@ _awsenv_window = $_awsenv_secs + 60
+set _awsenv_timeout = 5
+if ($?AWSENV_STS_TIMEOUT) then
+    set _awsenv_timeout = "$AWSENV_STS_TIMEOUT"
+endif
+# The cache must not hand back the session being replaced: entries inside the warning
+# window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
+env _AWSENV_SNIPPET_FILE="$_awsenv_f" AWSENV_REFRESH_WINDOW=$_awsenv_window AWSENV_STS_TIMEOUT="$_awsenv_timeout" awsenv assume "$AWSENV_PROFILE" --no-input --shell tcsh < /dev/null >& "$_awsenv_e"
+if ($status == 0) then
+    source "$_awsenv_f"
+    rm -f -- "$_awsenv_f" "$_awsenv_e"
+    if (! $?AWSENV_EXPIRES_AT) then
+        setenv AWSENV_PROMPT "$AWSENV_PROFILE"
+        goto _awsenv_end
+    endif
+    set _awsenv_again = 1
+    if ("${AWSENV_PROFILE}@$AWSENV_EXPIRES_AT" != "$_awsenv_key") goto _awsenv_left
+    goto _awsenv_warn
+endif
+printf 'awsenv: could not refresh profile `%s`, keeping the old credentials: %s\n' "$AWSENV_PROFILE" "`head -n 1 $_awsenv_e:q | sed 's/^awsenv: //'`" > /dev/stderr
+rm -f -- "$_awsenv_f" "$_awsenv_e"
+set _awsenv_warned_soon = "$_awsenv_key"
+if ($_awsenv_left <= 0) set _awsenv_warned_expired = "$_awsenv_key"
+goto _awsenv_prompt
+
+# Warn mode: one line when the session enters the window, one when it has expired.
+_awsenv_warn:
+if ($_awsenv_left <= 0) then
+    if ("$_awsenv_warned_expired" != "$_awsenv_key") then
+        set _awsenv_warned_expired = "$_awsenv_key"
+        set _awsenv_warned_soon = "$_awsenv_key"
+        printf 'awsenv: profile `%s` expired; run `awsenv assume %s` to renew\n' "$AWSENV_PROFILE" "$AWSENV_PROFILE" > /dev/stderr
+    endif
+else if ("$_awsenv_warned_soon" != "$_awsenv_key") then
+    set _awsenv_warned_soon = "$_awsenv_key"
+    printf 'awsenv: profile `%s` expires in %s; run `awsenv assume %s` to renew\n' "$AWSENV_PROFILE" "$_awsenv_text" "$AWSENV_PROFILE" > /dev/stderr
+endif
+
+_awsenv_prompt:
+setenv AWSENV_PROMPT "$AWSENV_PROFILE $_awsenv_text"
+
+_awsenv_end:
