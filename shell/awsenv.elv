@@ -156,3 +156,11 @@ fn _awsenv_ours {|hook|
 }
 set edit:before-readline = [(each {|hook| if (not (_awsenv_ours $hook)) { put $hook } } ^
     $edit:before-readline) { _awsenv_hook }]
+
+# Completions: clap's dynamic protocol, profile names read from the config at <TAB>.
+set edit:completion:arg-completer[awsenv] = { |@words|
+    var index = (count $words)
+    set index = (- $index 1)
+
+    put (env _CLAP_IFS="\n" _CLAP_COMPLETE_INDEX=(to-string $index) COMPLETE="elvish" awsenv -- $@words) | to-lines
+}

@@ -10,10 +10,11 @@
 $env.AWSENV_SHELL = "nu"
 
 # What `awsenv … --shell nu` printed: a record of strings to set and nulls to remove.
+# `hide-env` inside a command cannot remove a variable that an outer scope set (it uncovers
+# the outer value instead), so a removed variable becomes null, which nushell never passes
+# to a child process.
 def --env _awsenv_apply [record: record] {
-    let removed = ($record | columns | where {|name| ($record | get $name) == null })
-    load-env ($record | reject ...$removed)
-    hide-env --ignore-errors ...$removed
+    load-env $record
 }
 
 def "nu-complete awsenv profiles" [] {
@@ -80,7 +81,7 @@ def --env _awsenv_refresh [] {
 def --env _awsenv_hook [] {
     let profile = ($env.AWSENV_PROFILE? | default "")
     if $profile == "" {
-        hide-env --ignore-errors AWSENV_PROMPT
+        $env.AWSENV_PROMPT = null
         return
     }
     let at = ($env.AWSENV_EXPIRES_AT? | default "")

@@ -36,7 +36,9 @@ if ("$_awsenv_precmd" !~ *_awsenv_hook*) then
 endif
 unset _awsenv_precmd
 
+# Completions: subcommands, shells, and profile names from `awsenv list --names`.
 complete awsenv 'p/1/(assume unset init prompt status list exec doctor completions credential-process sso console keys)/' 'n/assume/`awsenv list --names`/' 'n/exec/`awsenv list --names`/' 'n/console/`awsenv list --names`/' 'n/doctor/`awsenv list --names`/' 'n/credential-process/`awsenv list --names`/' 'n/init/(bash zsh fish powershell sh nu elvish xonsh tcsh)/' 'n/completions/(bash zsh fish powershell nu elvish xonsh tcsh)/' 'c/--shell=/(bash zsh fish powershell sh nu elvish xonsh tcsh)/' 'n/--shell/(bash zsh fish powershell sh nu elvish xonsh tcsh)/'
+
 goto _awsenv_end
 
 _awsenv_hook:

@@ -149,8 +149,8 @@ events.on_pre_prompt(_awsenv_hook)
 $PROMPT_FIELDS['awsenv'] = lambda: ${...}.get('AWSENV_PROMPT') or None
 
 
+# Completions: <TAB> after `awsenv` asks the binary (clap's dynamic protocol, fish's format).
 def _awsenv_complete(context):
-    """<TAB> after `awsenv`: the binary's own candidates (clap's dynamic protocol)."""
     import subprocess
     cmd = context.command
     if cmd is None or cmd.arg_index == 0 or cmd.args[0].value != 'awsenv':
@@ -158,10 +158,8 @@ def _awsenv_complete(context):
     words = ['awsenv', *[a.value for a in cmd.args[1:cmd.arg_index]], cmd.prefix]
     env = ${...}.detype()
     env['COMPLETE'] = 'fish'
-    run = subprocess.run([_awsenv_exe(), '--', *words], stdin=subprocess.DEVNULL,
+    run = subprocess.run(['awsenv', '--', *words], stdin=subprocess.DEVNULL,
                          capture_output=True, env=env)
     return {line.split('\t')[0] for line in run.stdout.decode('utf-8', 'replace').splitlines()}
-
-
-from xonsh.completers.completer import add_one_completer as _awsenv_add_completer
-_awsenv_add_completer('awsenv', _awsenv_complete, 'start')
+__import__('xonsh.completers.completer', fromlist=['_']).add_one_completer(
+    'awsenv', _awsenv_complete, 'start')

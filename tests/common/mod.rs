@@ -6,6 +6,7 @@ pub mod http;
 pub mod moto;
 pub mod portal;
 pub mod pwsh;
+pub mod shells;
 pub mod sso;
 pub mod stub;
 pub mod tmux;
