@@ -136,7 +136,8 @@ impl Shell {
     }
 
     /// Code that prints `line` on stderr with the shell's builtins and changes no variable:
-    /// what a background renewal leaves for the prompt hook when it failed.
+    /// what a background renewal leaves for the prompt hook when it failed. For nushell,
+    /// which reads records, it is the line as a JSON string, which its hook prints.
     pub fn warning(self, line: &str) -> String {
         let line: String = line
             .chars()
@@ -148,6 +149,10 @@ impl Shell {
                 format!("printf '%s\\n' {quoted} >&2\n")
             }
             Shell::PowerShell => format!("[Console]::Error.WriteLine({quoted})\n"),
+            Shell::Nu => format!("{quoted}\n"),
+            Shell::Elvish => format!("echo {quoted} >&2\n"),
+            Shell::Xonsh => format!("print({quoted}, file=__import__('sys').stderr)\n"),
+            Shell::Tcsh => format!("printf '%s\\n' {quoted} > /dev/stderr\n"),
         }
     }
 
@@ -429,6 +434,13 @@ mod tests {
             Shell::PowerShell.warning("a'b\u{2019}"),
             "[Console]::Error.WriteLine('a''b' + [char]0x2019)\n"
         );
+        assert_eq!(Shell::Nu.warning("a\"b"), "\"a\\\"b\"\n");
+        assert_eq!(Shell::Elvish.warning("it's"), "echo 'it''s' >&2\n");
+        assert_eq!(
+            Shell::Tcsh.warning("wow!"),
+            "printf '%s\\n' 'wow'\\!'' > /dev/stderr\n"
+        );
+        assert!(Shell::Xonsh.warning("x").starts_with("print("));
     }
 
     #[test]
