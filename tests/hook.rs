@@ -853,3 +853,111 @@ fn a_cached_mfa_session_lets_the_renewal_start_and_it_asks_for_no_code() {
         "the MFA session was reused"
     );
 }
+
+/// A script for `shell` that loads the integration, renews a session of `ops` with 120 s
+/// left in the background, applies the result at a later hook call once the file is there,
+/// then meets an `mfa` session, which cannot be renewed; it prints `started=FILE` and
+/// `key=KEY`.
+fn renewal_script(shell: &str, f: &Fixture) -> String {
+    let init = f.path("init");
+    match shell {
+        "nu" => format!(
+            "source {init}
+            $env.AWSENV_PROFILE = 'ops'; $env.AWS_ACCESS_KEY_ID = 'ASIAOLD'
+            $env.AWSENV_EXPIRES_AT = (((date now | into int) // 1_000_000_000) + 120 | into string)
+            _awsenv_hook
+            let file = $env._AWSENV_RENEWAL
+            print $'started=($file)'
+            while not ($file | path exists) {{ sleep 50ms }}
+            _awsenv_hook
+            print $'key=($env.AWS_ACCESS_KEY_ID)'
+            $env.AWSENV_PROFILE = 'mfa'
+            $env.AWSENV_EXPIRES_AT = (((date now | into int) // 1_000_000_000) + 100 | into string)
+            _awsenv_hook; _awsenv_hook",
+            init = init.display()
+        ),
+        "xonsh" => format!(
+            "import os, time
+execx(open('{init}').read(), 'exec', __xonsh__.ctx, filename='awsenv')
+$AWSENV_PROFILE = 'ops'; $AWS_ACCESS_KEY_ID = 'ASIAOLD'
+$AWSENV_EXPIRES_AT = str(int(time.time()) + 120)
+_awsenv_hook()
+file = _awsenv_state['renewal']
+print('started=' + file)
+while not os.path.exists(file): time.sleep(0.05)
+_awsenv_hook()
+print('key=' + $AWS_ACCESS_KEY_ID)
+$AWSENV_PROFILE = 'mfa'; $AWSENV_EXPIRES_AT = str(int(time.time()) + 100)
+_awsenv_hook(); _awsenv_hook()
+",
+            init = init.display()
+        ),
+        _ => format!(
+            "set awsenv_init = {init}
+source {init}
+setenv AWSENV_PROFILE ops
+setenv AWS_ACCESS_KEY_ID ASIAOLD
+@ e = `date +%s` + 120
+setenv AWSENV_EXPIRES_AT $e
+_awsenv_hook
+set file = \"$_awsenv_renewal\"
+echo \"started=$file\"
+while (! -e \"$file\")
+    sleep 0.05
+end
+_awsenv_hook
+echo \"key=$AWS_ACCESS_KEY_ID\"
+setenv AWSENV_PROFILE mfa
+@ e = `date +%s` + 100
+setenv AWSENV_EXPIRES_AT $e
+_awsenv_hook
+_awsenv_hook
+",
+            init = init.display()
+        ),
+    }
+}
+
+#[test]
+fn nushell_xonsh_and_tcsh_renew_in_the_background_and_refuse_what_needs_a_code() {
+    for shell in ["nu", "xonsh", "tcsh"] {
+        let Some(exe) = common::shells::require(shell) else {
+            continue;
+        };
+        let stub = Stub::with_delay(Behaviour::Ok, Duration::from_millis(500));
+        let f = refreshing(&stub);
+        let out = f.run(["init", shell]);
+        f.write("init", &common::stdout(&out));
+        let script = f.write("script", &renewal_script(shell, &f));
+        let dir = common::bin().parent().unwrap().display().to_string();
+        let out = Command::new(exe)
+            .args(common::shells::script_args(
+                shell,
+                &script.display().to_string(),
+            ))
+            .env_clear()
+            .envs(&f.vars)
+            .env("PATH", format!("{dir}:{}", f.vars["PATH"]))
+            .current_dir(f.home.path())
+            .output()
+            .unwrap();
+        let (text, errors) = (common::stdout(&out), common::stderr(&out));
+        let started = text
+            .lines()
+            .find_map(|l| l.strip_prefix("started="))
+            .unwrap_or("");
+        assert!(
+            started.ends_with(&format!(".{shell}")),
+            "{shell}: {text}{errors}"
+        );
+        assert!(text.contains("key=ASIASTUB"), "{shell}: {text}{errors}");
+        assert!(
+            !Path::new(started).exists(),
+            "{shell}: the snippet is removed"
+        );
+        let warning = "awsenv: could not refresh profile `mfa`, keeping the old credentials: \
+                       assuming arn:aws:iam::123456789012:role/mfa needs an MFA code";
+        assert_eq!(errors.matches(warning).count(), 1, "{shell}: {errors}");
+        assert_eq!(stub.count("AssumeRole"), 1, "{shell}");
+    }
+}
