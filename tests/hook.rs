@@ -750,7 +750,7 @@ fn a_snippet_others_may_write_or_another_user_owns_is_refused() {
 
         // Another session, another renewal; its file then belongs to someone else (root
         // hands it to `nobody`), or, for anyone else, is a link to a file of root's.
-        p.session("ops", 110);
+        p.session("ops", 130);
         let file = PathBuf::from(p.ask("$_awsenv_renewal"));
         wait_for("the second renewal's snippet", || file.exists());
         if root {
