@@ -961,3 +961,57 @@ fn nushell_xonsh_and_tcsh_renew_in_the_background_and_refuse_what_needs_a_code()
         assert_eq!(stub.count("AssumeRole"), 1, "{shell}");
     }
 }
+
+#[test]
+fn elvish_renews_in_the_background_at_its_prompt() {
+    let Some(exe) = common::shells::require("elvish") else {
+        return;
+    };
+    let stub = Stub::with_delay(Behaviour::Ok, Duration::from_millis(500));
+    let f = refreshing(&stub);
+    let rc = f.write(
+        "rc.elv",
+        "set edit:prompt = { put 'PROMPT> ' }\neval (awsenv init elvish | slurp)\n",
+    );
+    let dir = common::bin().parent().unwrap().display().to_string();
+    let mut argv = vec!["env".to_owned(), "-i".to_owned()];
+    for (name, value) in &f.vars {
+        let value = match name.as_str() {
+            "PATH" => format!("{dir}:{value}"),
+            _ => value.clone(),
+        };
+        argv.push(format!("{name}={value}"));
+    }
+    argv.extend([
+        "TERM=xterm".to_owned(),
+        exe.display().to_string(),
+        "-rc".to_owned(),
+    ]);
+    argv.push(rc.display().to_string());
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let tmux = Tmux::start(f.path("tmux.sock"), 40, f.home.path(), &argv);
+    tmux.wait("the prompt", PATIENCE, |s| s.contains("PROMPT>"));
+    let line = |text: &str| {
+        tmux.text(text);
+        tmux.keys(&["Enter"]);
+    };
+    line(
+        "set-env AWSENV_PROFILE ops; set-env AWS_ACCESS_KEY_ID ASIAOLD; \
+         set-env AWSENV_EXPIRES_AT (to-string (+ (num (date +%s)) 120))",
+    );
+    wait_for("the renewal's snippet", || {
+        renewal_files(&f.path("cache"))
+            .iter()
+            .any(|n| n.ends_with(".elvish"))
+    });
+    // The prompt after this one applies it.
+    line("");
+    line("echo Q1=$E:AWS_ACCESS_KEY_ID");
+    let screen = tmux.wait("the new keys", PATIENCE, |s| {
+        s.lines().any(|l| l.starts_with("Q1="))
+    });
+    let key = screen.lines().find_map(|l| l.strip_prefix("Q1=")).unwrap();
+    assert!(key.starts_with("ASIASTUB"), "{screen}");
+    assert_eq!(renewal_files(&f.path("cache")), Vec::<String>::new());
+    assert!(!screen.contains("awsenv:"), "{screen}");
+}
