@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The prompt hook's fast path: µs per `_awsenv_hook` call in bash and zsh (10,000 calls in
-# one shell) and fish (1,000), with a session far from expiry, and the forks 100 calls
-# make (strace). Then `awsenv prompt` as a process (hyperfine), and the prompt during an
-# AWSENV_AUTO=refresh renewal against an STS that answers after 4 s. Prints tables.
+# one shell), fish, nushell, elvish and xonsh (1,000) and tcsh (200), with a session far
+# from expiry, and the forks 100 calls make (strace). Then `awsenv prompt` as a process
+# (hyperfine), and the prompt during an AWSENV_AUTO=refresh renewal against an STS that
+# answers after 4 s. Prints tables. A shell that is not installed is left out.
 # Usage: benches/hook.sh [path/to/awsenv]   (default: builds target/release/awsenv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,15 @@ trap 'rm -rf "$work"' EXIT
 "$bin" init bash >"$work/init.bash"
 "$bin" init zsh >"$work/init.zsh"
 "$bin" init fish >"$work/init.fish"
+"$bin" init nu >"$work/init.nu"
+"$bin" init xonsh >"$work/init.xsh"
+"$bin" init tcsh >"$work/init.tcsh"
+# elvish's line editor exists only in an interactive shell: the functions alone, without
+# the lines that register them with it.
+awk '/^edit:add-var awsenv~/ { skip = 1 } skip && /^}/ { skip = 0; next }
+	/^edit:add-var _awsenv_hook~/ { exit } !skip' <("$bin" init elvish) >"$work/init.elv"
+nu=$PWD/.tools/npm/node_modules/.bin/nu
+xonsh=$PWD/.venv/bin/xonsh
 
 export AWSENV_PROFILE=prod AWSENV_EXPIRES_AT=$(($(date +%s) + 7200)) AWSENV_AUTO=warn
 unset AWSENV_WARN
@@ -37,6 +47,34 @@ loop_fish() {
 		set s (date +%s.%N); for i in (seq $1); _awsenv_hook; end
 		echo \$s (date +%s.%N)"
 }
+loop_nu() {
+	"$nu" -n --no-std-lib -c "source '$work/init.nu'
+		let s = (date now | into int); for i in 0..<$1 { _awsenv_hook }
+		print \$'(\$s / 1e9) ((date now | into int) / 1e9)'"
+}
+loop_elvish() {
+	{
+		cat "$work/init.elv"
+		echo "time &on-end={|d| echo 0 \$d } { for i [(range $1)] { _awsenv_hook } }"
+	} >"$work/loop.elv"
+	elvish -norc "$work/loop.elv"
+}
+loop_xonsh() {
+	"$xonsh" --no-rc -c "execx(open('$work/init.xsh').read(), 'exec', __xonsh__.ctx, filename='awsenv')
+import time
+s = time.time()
+for i in range($1):
+    _awsenv_hook()
+print(s, time.time())"
+}
+loop_tcsh() {
+	# tcsh code, expanded by tcsh:
+	# shellcheck disable=SC2016
+	printf '%s\n' "set awsenv_init = '$work/init.tcsh'" "source '$work/init.tcsh'" \
+		'set s = `date +%s.%N`' '@ i = 0' "while (\$i < $1)" '_awsenv_hook' '@ i++' 'end' \
+		'echo $s `date +%s.%N`' >"$work/loop.tcsh"
+	tcsh -f "$work/loop.tcsh"
+}
 
 # "forks / execs" of 100 calls, less those of the same shell making no call.
 forks() {
@@ -47,7 +85,7 @@ forks() {
 }
 count() {
 	strace -f -c -e trace=clone,clone3,fork,vfork,execve -o "$work/strace" \
-		bash -c "$(declare -f "loop_$1"); work='$work'; loop_$1 $2" >/dev/null
+		bash -c "$(declare -f "loop_$1"); work='$work' nu='$nu' xonsh='$xonsh'; loop_$1 $2" >/dev/null
 	awk '$NF ~ /^(clone|clone3|fork|vfork)$/ { f += $4 } $NF == "execve" { e += $4 }
 		END { print f + 0, e + 0 }' "$work/strace"
 }
@@ -62,11 +100,23 @@ echo "## prompt hook fast path (session 2 h from expiry)"
 echo
 echo "| shell | calls | µs per call | forks / execs per 100 calls |"
 echo "|---|---:|---:|---:|"
-for shell in bash zsh fish; do
+for shell in bash zsh fish nu elvish xonsh tcsh; do
+	exe=$shell
+	case "$shell" in
+	nu) exe=$nu ;;
+	xonsh) exe=$xonsh ;;
+	esac
+	command -v "$exe" >/dev/null || continue
+	version=--version
+	[ "$shell" != elvish ] || version=-version
 	n=10000
-	[ "$shell" != fish ] || n=1000
+	case "$shell" in
+	bash | zsh) ;;
+	tcsh) n=200 ;;
+	*) n=1000 ;;
+	esac
 	printf '| %s %s | %d | %s | %s |\n' "$shell" \
-		"$("$shell" --version | head -n 1 | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1)" \
+		"$("$exe" "$version" | head -n 1 | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1)" \
 		"$n" "$(per_call "$shell" "$n")" "$(forks "$shell")"
 done
 echo

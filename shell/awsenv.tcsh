@@ -26,8 +26,9 @@ if (! $?_awsenv_renewing) set _awsenv_renewing = ''
 # subcommand ignores the file.
 alias awsenv 'set _awsenv_f = "`mktemp`" ; env _AWSENV_SNIPPET_FILE="$_awsenv_f" awsenv \!* ; set _awsenv_rc = $status ; source "$_awsenv_f" ; rm -f -- "$_awsenv_f" ; ( exit $_awsenv_rc )'
 
-# Before every prompt, after the user's own precmd, once however often this is sourced.
-alias _awsenv_hook 'set _awsenv_status = $status ; source "$awsenv_init" _hook ; ( exit $_awsenv_status )'
+# Before every prompt, after the user's own precmd, once however often this is sourced
+# (tcsh gives `$status` back after `precmd` by itself).
+alias _awsenv_hook 'source "$awsenv_init" _hook'
 set _awsenv_precmd = "`alias precmd`"
 if ("$_awsenv_precmd" !~ *_awsenv_hook*) then
     if ("$_awsenv_precmd" == '') then

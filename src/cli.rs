@@ -34,11 +34,16 @@ pub enum Command {
             Use it through the shell integration (`awsenv assume PROFILE`), or with \
             `eval \"$(awsenv assume PROFILE)\"` (sh, bash, zsh), \
             `awsenv assume PROFILE | source` (fish), \
-            `awsenv assume PROFILE --shell powershell | Out-String | Invoke-Expression` (PowerShell).\n\n\
+            `awsenv assume PROFILE --shell powershell | Out-String | Invoke-Expression` (PowerShell), \
+            `eval (awsenv assume PROFILE --shell elvish | slurp)` (elvish), \
+            `execx($(awsenv assume PROFILE --shell xonsh))` (xonsh), \
+            ``eval \"`awsenv assume PROFILE --shell tcsh`\"`` (tcsh); nushell needs the \
+            wrapper of `awsenv init nu`.\n\n\
             With no PROFILE and no AWS_PROFILE, a fuzzy picker opens on the terminal (recent \
             profiles first; Esc or Ctrl-C cancels with exit 130). `awsenv assume -` assumes \
             the profile assumed before the current one.\n\n\
-            On any failure stdout is `false` (empty for PowerShell), so the shell's variables \
+            On any failure stdout is `false` (empty for PowerShell, nushell, elvish and \
+            xonsh), so the shell's variables \
             are left as they were."
     )]
     Assume(AssumeArgs),
@@ -54,7 +59,13 @@ pub enum Command {
             zsh (~/.zshrc):      eval \"$(awsenv init zsh)\"\n\
             fish (config.fish):  awsenv init fish | source\n\
             sh (~/.profile):     eval \"$(awsenv init sh)\"   (the wrapper only: sh has no prompt hook)\n\
-            PowerShell ($PROFILE): Invoke-Expression (& awsenv init powershell | Out-String)"
+            PowerShell ($PROFILE): Invoke-Expression (& awsenv init powershell | Out-String)\n\
+            nushell (once):      awsenv init nu | save -f ~/.awsenv.nu\n\
+            nushell (config.nu): source ~/.awsenv.nu\n\
+            elvish (rc.elv):     eval (awsenv init elvish | slurp)\n\
+            xonsh (~/.xonshrc):  execx($(awsenv init xonsh), 'exec', __xonsh__.ctx, filename='awsenv')\n\
+            tcsh (once):         awsenv init tcsh > ~/.awsenv.tcsh\n\
+            tcsh (~/.tcshrc):    source ~/.awsenv.tcsh"
     )]
     Init(InitArgs),
     /// Print the prompt segment: profile and time left, coloured by urgency

@@ -335,12 +335,16 @@ pub fn quote_powershell(value: &str) -> String {
 mod tests {
     use super::*;
 
-    const ALL: [Shell; 5] = [
+    const ALL: [Shell; 9] = [
         Shell::Sh,
         Shell::Bash,
         Shell::Zsh,
         Shell::Fish,
         Shell::PowerShell,
+        Shell::Nu,
+        Shell::Elvish,
+        Shell::Xonsh,
+        Shell::Tcsh,
     ];
 
     #[test]
@@ -444,10 +448,63 @@ mod tests {
     }
 
     #[test]
+    fn the_new_dialects_render_set_and_unset() {
+        let ops = [Op::set("A", "it's !$x"), Op::unset("B"), Op::set("B", "b")];
+        assert_eq!(
+            Shell::Nu.render(&ops).unwrap(),
+            "{\"A\":\"it's !$x\",\"B\":\"b\"}\n"
+        );
+        assert_eq!(
+            Shell::Nu.render(&[Op::set("A", "a\n\"")]).unwrap(),
+            "{\"A\":\"a\\n\\\"\"}\n"
+        );
+        assert_eq!(
+            Shell::Nu.render(&[Op::unset("A")]).unwrap(),
+            "{\"A\":null}\n"
+        );
+        assert_eq!(
+            Shell::Elvish.render(&ops).unwrap(),
+            "set-env A 'it''s !$x'\nunset-env B\nset-env B 'b'\n"
+        );
+        assert_eq!(
+            Shell::Xonsh.render(&ops[..2]).unwrap(),
+            "$A = 'it\\'s !$x'\nif 'B' in ${...}: del $B\n"
+        );
+        assert_eq!(
+            Shell::Tcsh.render(&ops[..2]).unwrap(),
+            "setenv A 'it'\\''s '\\!'$x' ;\nunsetenv B ;\n"
+        );
+    }
+
+    #[test]
+    fn python_literals_are_printable_ascii() {
+        assert_eq!(quote_python("a\\b'c"), r"'a\\b\'c'");
+        assert_eq!(quote_python("\n\t\u{7f}é"), r"'\x0a\x09\x7f\xe9'");
+        assert_eq!(quote_python("\u{2019}😀"), r"'\u2019\U0001f600'");
+        assert_eq!(quote_python(""), "''");
+    }
+
+    #[test]
+    fn tcsh_refuses_every_control_character_by_name() {
+        for value in ["a\nb", "\r", "\t", "\u{1b}[0m", "\u{7f}", "\u{85}"] {
+            let err = Shell::Tcsh
+                .render(&[Op::set("AWS_REGION", value)])
+                .unwrap_err();
+            assert_eq!(err, SnippetError::Control(Shell::Tcsh, "AWS_REGION".into()));
+            assert!(err.to_string().contains("AWS_REGION"));
+        }
+        assert!(Shell::Elvish.render(&[Op::set("A", "a\nb")]).is_ok());
+    }
+
+    #[test]
     fn failure_snippets() {
         assert_eq!(Shell::Zsh.failure(), "false\n");
         assert_eq!(Shell::Fish.failure(), "false\n");
         assert_eq!(Shell::PowerShell.failure(), "");
+        assert_eq!(Shell::Tcsh.failure(), "false\n");
+        for shell in [Shell::Nu, Shell::Elvish, Shell::Xonsh] {
+            assert_eq!(shell.failure(), "", "{shell:?}");
+        }
     }
 
     #[test]
@@ -473,9 +530,23 @@ mod tests {
             Shell::Sh
         );
         assert_eq!(
-            Shell::detect(None, &ctx(&[("SHELL", "/bin/tcsh")])),
+            Shell::detect(None, &ctx(&[("SHELL", "/bin/ksh93")])),
             crate::platform::DEFAULT_SHELL
         );
+        for (path, shell) in [
+            ("/bin/tcsh", Shell::Tcsh),
+            ("/bin/csh", Shell::Tcsh),
+            ("/usr/bin/nu", Shell::Nu),
+            ("/opt/nushell", Shell::Nu),
+            ("/usr/bin/elvish", Shell::Elvish),
+            ("/home/u/.venv/bin/xonsh", Shell::Xonsh),
+        ] {
+            assert_eq!(
+                Shell::detect(None, &ctx(&[("SHELL", path)])),
+                shell,
+                "{path}"
+            );
+        }
         assert_eq!(
             Shell::detect(None, &ctx(&[])),
             crate::platform::DEFAULT_SHELL

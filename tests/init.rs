@@ -269,3 +269,37 @@ fn which(program: &str) -> Result<std::path::PathBuf, ()> {
         .find(|p| p.is_file())
         .ok_or(())
 }
+
+#[test]
+fn snapshots_of_nushell_elvish_xonsh_and_tcsh() {
+    insta::assert_snapshot!("init_nu", init("nu"));
+    insta::assert_snapshot!("init_elvish", init("elvish"));
+    insta::assert_snapshot!("init_xonsh", init("xonsh"));
+    insta::assert_snapshot!("init_tcsh", init("tcsh"));
+}
+
+#[test]
+fn nushell_elvish_xonsh_and_tcsh_init_is_the_shell_directory_verbatim() {
+    for (shell, file) in [
+        ("nu", "awsenv.nu"),
+        ("nushell", "awsenv.nu"),
+        ("elvish", "awsenv.elv"),
+        ("xonsh", "awsenv.xsh"),
+        ("tcsh", "awsenv.tcsh"),
+        ("csh", "awsenv.tcsh"),
+    ] {
+        let text = std::fs::read_to_string(repo().join("shell").join(file)).unwrap();
+        assert_eq!(init(shell), text, "{shell}");
+    }
+}
+
+#[test]
+fn the_init_scripts_hold_their_shells_completions() {
+    for shell in ["elvish", "xonsh", "tcsh"] {
+        let out = Fixture::new().run(["completions", shell]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let completions = stdout(&out);
+        assert!(completions.contains("awsenv"), "{shell}: {completions}");
+        assert!(init(shell).contains(completions.trim()), "{shell}");
+    }
+}

@@ -569,3 +569,119 @@ fn tcsh_reads_the_snippet_through_eval_and_backquotes() {
         stderr(&out)
     );
 }
+
+/// A script that runs the hook twice for a session with `left` seconds, then prints
+/// AWSENV_PROMPT and `awsenv prompt --no-color` on two lines.
+fn hook_script(name: &str, init: &Path, left: i64) -> String {
+    let init = init.display();
+    match name {
+        "nu" => format!(
+            "source {init}\n$env.AWSENV_PROFILE = \"prod\"\n\
+             $env.AWSENV_EXPIRES_AT = ((date now | into int) // 1_000_000_000 + ({left}) | into string)\n\
+             _awsenv_hook\n_awsenv_hook\nprint $env.AWSENV_PROMPT\n^awsenv prompt --no-color\n"
+        ),
+        "xonsh" => format!(
+            "import time\nexecx($(awsenv init xonsh), 'exec', __xonsh__.ctx, filename='awsenv')\n\
+             $AWSENV_PROFILE = 'prod'\n$AWSENV_EXPIRES_AT = str(int(time.time()) + ({left}))\n\
+             _awsenv_hook()\n_awsenv_hook()\nprint($AWSENV_PROMPT)\nawsenv prompt --no-color\n"
+        ),
+        "tcsh" => format!(
+            "source {init}\nsetenv AWSENV_PROFILE prod\nset t = `date +%s`\n\
+             @ t = $t + {left}\nsetenv AWSENV_EXPIRES_AT $t\n\
+             _awsenv_hook\n_awsenv_hook\necho \"$AWSENV_PROMPT\"\nawsenv prompt --no-color\n"
+        ),
+        other => panic!("no hook script for {other}"),
+    }
+}
+
+/// The hook's AWSENV_PROMPT is `awsenv prompt`'s text, and it warns once, however many
+/// prompts there are, when the session is inside AWSENV_WARN, and once when it expired.
+fn hook(name: &str) {
+    let Some(exe) = require(name) else { return };
+    let f = Fixture::new();
+    let init = saved_init(&f, name);
+    for left in [-30, 1, 59, 61, 599, 1201, 3599, 3601, 43_200] {
+        // A second may tick between the two; a second try then agrees.
+        let attempt = || {
+            let out = run(&f, name, &exe, &hook_script(name, &init, left));
+            let text = stdout(&out);
+            let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            (lines, stderr(&out))
+        };
+        let (mut lines, mut err) = attempt();
+        if lines.len() == 2 && lines[0] != lines[1] {
+            (lines, err) = attempt();
+        }
+        assert_eq!(lines.len(), 2, "{name} {left}: {lines:?} {err}");
+        assert_eq!(lines[0], lines[1], "{name}, {left} s left");
+        assert!(lines[0].starts_with("prod "), "{name}: {lines:?}");
+        let warnings = err
+            .lines()
+            .filter(|l| l.starts_with("awsenv: profile `prod`"))
+            .count();
+        let want = usize::from(left <= 600);
+        assert_eq!(warnings, want, "{name}, {left} s left: {err}");
+        if left <= 0 {
+            assert!(err.contains("expired"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn nushell_hook_matches_awsenv_prompt_and_warns_once() {
+    hook("nu");
+}
+
+#[test]
+fn xonsh_hook_matches_awsenv_prompt_and_warns_once() {
+    hook("xonsh");
+}
+
+#[test]
+fn tcsh_hook_matches_awsenv_prompt_and_warns_once() {
+    hook("tcsh");
+}
+
+/// Each shell loads its completion script and knows `awsenv` afterwards.
+#[test]
+fn completions_are_accepted_by_each_shell() {
+    let f = Fixture::new()
+        .with_credentials("[dev]\naws_access_key_id = k\naws_secret_access_key = s\n");
+    for name in ["nu", "xonsh", "tcsh"] {
+        let Some(exe) = require(name) else { continue };
+        let out = f.run(["completions", name]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let file = f.write(&format!("completions.{name}"), &stdout(&out));
+        let file = file.display();
+        let script = match name {
+            "nu" => format!(
+                "source {file}\nprint (scope externs | where name == 'awsenv assume' | length)\n\
+                 ^awsenv list --names\n"
+            ),
+            "xonsh" => format!(
+                "execx(open('{file}').read(), 'exec', __xonsh__.ctx, filename='awsenv')\n\
+                 print(int('awsenv' in __xonsh__.completers))\n\
+                 print($(awsenv list --names).strip())\n"
+            ),
+            _ => format!(
+                "source {file}\ncomplete awsenv > /dev/null && echo 1\nawsenv list --names\n"
+            ),
+        };
+        let out = run(&f, name, &exe, &script);
+        let text = stdout(&out);
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        assert!(
+            lines.first() == Some(&"1") && text.contains("dev"),
+            "{name}: {text}{}",
+            stderr(&out)
+        );
+    }
+    // elvish's completer is part of its init script, which the interactive test loads; its
+    // registration must at least compile as elvish.
+    if let Some(exe) = require("elvish") {
+        let out = f.run(["completions", "elvish"]);
+        let code = stdout(&out).replace("set edit:completion:arg-completer[awsenv] =", "var c =");
+        let out = run(&f, "elvish", &exe, &format!("{code}\necho (kind-of $c)\n"));
+        assert_eq!(stdout(&out), "fn\n", "{}", stderr(&out));
+    }
+}

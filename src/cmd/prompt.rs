@@ -94,8 +94,20 @@ fn colour_for(left: i64) -> &'static str {
 fn wrap(code: &str, shell: Option<Shell>) -> String {
     match shell {
         Some(Shell::Bash) => format!("\\[{code}\\]"),
-        Some(Shell::Zsh) => format!("%{{{code}%}}"),
+        Some(Shell::Zsh | Shell::Tcsh) => format!("%{{{code}%}}"),
+        Some(Shell::Xonsh) => xonsh_colour(code).to_owned(),
         _ => code.to_owned(),
+    }
+}
+
+/// xonsh's colour fields for the escape sequences: its prompt is a format string, where a
+/// raw escape sequence would be counted as printing characters.
+fn xonsh_colour(code: &str) -> &'static str {
+    match code {
+        GREEN => "{GREEN}",
+        YELLOW => "{YELLOW}",
+        RED => "{RED}",
+        _ => "{RESET}",
     }
 }
 
@@ -109,6 +121,10 @@ fn escape(text: &str, shell: Option<Shell>) -> String {
             .replace('$', "\\\\$")
             .replace('`', "\\\\`"),
         Some(Shell::Zsh) => text.replace('%', "%%"),
+        // tcsh: `%` starts a sequence and `!` is the history number, in `$prompt`.
+        Some(Shell::Tcsh) => text.replace('%', "%%").replace('!', "\\!"),
+        // xonsh formats `$PROMPT` like `str.format`: braces are fields.
+        Some(Shell::Xonsh) => text.replace('{', "{{").replace('}', "}}"),
         _ => text.to_owned(),
     }
 }
@@ -178,6 +194,23 @@ mod tests {
             segment(&c, "{profile}", false, Some(Shell::Zsh)).unwrap(),
             "100%%"
         );
+    }
+
+    #[test]
+    fn tcsh_and_xonsh_get_theirs_and_the_others_raw_escapes() {
+        let tcsh = segment(&session(3600), "{profile}", true, Some(Shell::Tcsh)).unwrap();
+        assert_eq!(tcsh, format!("%{{{GREEN}%}}prod%{{{RESET}%}}"));
+        let xonsh = segment(&session(60), "{profile}", true, Some(Shell::Xonsh)).unwrap();
+        assert_eq!(xonsh, "{RED}prod{RESET}");
+        for shell in [Shell::Nu, Shell::Elvish] {
+            let text = segment(&session(3600), "{profile}", true, Some(shell)).unwrap();
+            assert_eq!(text, format!("{GREEN}prod{RESET}"), "{shell:?}");
+        }
+        let c = ctx(&[("AWSENV_PROFILE", "a%b!{c}")]);
+        let plain = |shell| segment(&c, "{profile}", false, Some(shell)).unwrap();
+        assert_eq!(plain(Shell::Tcsh), "a%%b\\!{c}");
+        assert_eq!(plain(Shell::Xonsh), "a%b!{{c}}");
+        assert_eq!(plain(Shell::Nu), "a%b!{c}");
     }
 
     #[test]
