@@ -679,6 +679,22 @@ fn started(log: &Path, from: usize, shell_pid: u32) -> (Vec<String>, Vec<String>
     (forks, execs)
 }
 
+/// Wait until strace has written all it will about the last prompt: the log has not grown
+/// for a fifth of a second (the prompt after the last command may still be starting fish's
+/// `date`).
+fn settled(log: &Path) {
+    let size = || std::fs::metadata(log).map_or(0, |m| m.len());
+    let mut last = size();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = size();
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}
+
 #[test]
 fn the_hook_starts_no_process_far_from_expiry_nor_while_a_renewal_runs() {
     for shell in ALL {
@@ -688,11 +704,13 @@ fn the_hook_starts_no_process_far_from_expiry_nor_while_a_renewal_runs() {
         let mut p = Pane::start(&f, shell, Some(&log));
         let pid = p.pid();
         let quiet = |p: &mut Pane, what: &str| {
+            settled(&log);
             let from = std::fs::metadata(&log).unwrap().len() as usize;
             for _ in 0..5 {
                 p.line("");
             }
             p.ask("quiet");
+            settled(&log);
             let (forks, execs) = started(&log, from, pid);
             if shell == Sh::Fish {
                 // fish reads the clock with `date`, once a prompt: the one process its hook
@@ -723,7 +741,8 @@ fn a_snippet_others_may_write_or_another_user_owns_is_refused() {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     for shell in ALL {
-        let stub = Stub::with_delay(Behaviour::Ok, Duration::from_millis(500));
+        // Slow enough that no prompt applies a snippet before the test has changed it.
+        let stub = Stub::with_delay(Behaviour::Ok, Duration::from_secs(3));
         let f = refreshing(&stub);
         let mut p = Pane::start(&f, shell, None);
         p.session("ops", 120);
@@ -750,9 +769,18 @@ fn a_snippet_others_may_write_or_another_user_owns_is_refused() {
 
         // Another session, another renewal; its file then belongs to someone else (root
         // hands it to `nobody`), or, for anyone else, is a link to a file of root's.
+        for entry in std::fs::read_dir(f.path("cache")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
         p.session("ops", 130);
         let file = PathBuf::from(p.ask("$_awsenv_renewal"));
-        wait_for("the second renewal's snippet", || file.exists());
+        wait_for(
+            &format!("{shell:?}'s second snippet, {}", file.display()),
+            || file.exists(),
+        );
         if root {
             std::os::unix::fs::chown(&file, Some(65534), Some(65534)).unwrap();
         } else {
