@@ -2,7 +2,8 @@
 # The prompt hook's fast path: µs per `_awsenv_hook` call in bash and zsh (10,000 calls in
 # one shell), fish, nushell, elvish and xonsh (1,000) and tcsh (200), with a session far
 # from expiry, and the forks 100 calls make (strace). Then `awsenv prompt` as a process
-# (hyperfine). Prints one table. A shell that is not installed is left out.
+# (hyperfine), and the prompt during an AWSENV_AUTO=refresh renewal against an STS that
+# answers after 4 s. Prints tables. A shell that is not installed is left out.
 # Usage: benches/hook.sh [path/to/awsenv]   (default: builds target/release/awsenv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -131,3 +132,50 @@ for r in json.load(open(sys.argv[1]))["results"]:
     print("| %s | %.2f | %.2f | %.2f |" % (r["command"], r["median"] * 1e3, r["mean"] * 1e3, r["min"] * 1e3))
 ' "$work/prompt.json"
 fi
+
+# The prompt while a renewal runs (AWSENV_AUTO=refresh) against an STS that answers after
+# 4 s: the hook call that starts the renewal, the slowest of those after it (one every 50 ms,
+# the one that applies the new keys included), and how long until the keys changed.
+echo
+echo "## prompt during a renewal (AWSENV_AUTO=refresh, STS answers after 4 s)"
+echo
+mkdir -p "$work/aws"
+printf '[profile dev]\nregion = eu-west-1\n[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/ops\nsource_profile = dev\n' >"$work/aws/config"
+printf '[dev]\naws_access_key_id = AKIDBENCH\naws_secret_access_key = s\n' >"$work/aws/credentials"
+python3 benches/slow_sts.py 4 >"$work/sts.port" &
+sts_pid=$!
+trap 'kill "$sts_pid" 2>/dev/null; rm -rf "$work"' EXIT
+until [ -s "$work/sts.port" ]; do sleep 0.05; done
+# One line per hook call, "start end" in seconds: the first starts the renewal, the calls
+# after it (every 50 ms) run until the new keys are in.
+renewing() (
+	PATH="$(dirname "$bin"):$PATH"
+	AWS_ENDPOINT_URL_STS=http://127.0.0.1:$(cat "$work/sts.port")
+	export PATH AWS_ENDPOINT_URL_STS AWS_CONFIG_FILE=$work/aws/config AWSENV_AUTO=refresh
+	export AWS_SHARED_CREDENTIALS_FILE=$work/aws/credentials AWSENV_CACHE_DIR=$work/cache-$1
+	export AWSENV_PROFILE=ops AWS_ACCESS_KEY_ID=ASIAOLD AWSENV_EXPIRES_AT=$(($(date +%s) + 120))
+	unset XDG_RUNTIME_DIR AWSENV_STS_TIMEOUT
+	case "$1" in
+	bash) bash --norc --noprofile -c "source '$work/init.bash'
+		t() { local s=\$EPOCHREALTIME; _awsenv_hook; echo \"\$s \$EPOCHREALTIME\"; }
+		t; while [ \"\$AWS_ACCESS_KEY_ID\" = ASIAOLD ]; do sleep 0.05; t; done" ;;
+	zsh) zsh -f -c "source '$work/init.zsh'
+		t() { local s=\$EPOCHREALTIME; _awsenv_hook; echo \"\$s \$EPOCHREALTIME\"; }
+		t; while [ \"\$AWS_ACCESS_KEY_ID\" = ASIAOLD ]; do sleep 0.05; t; done" ;;
+	fish) fish --no-config -c "source '$work/init.fish'
+		function t; set -l s (date +%s.%N); _awsenv_hook; echo \$s (date +%s.%N); end
+		t; while test \"\$AWS_ACCESS_KEY_ID\" = ASIAOLD; sleep 0.05; t; end" ;;
+	esac
+)
+echo "| shell | hook that starts it [ms] | slowest hook while it runs [ms] | new keys after [s] |"
+echo "|---|---:|---:|---:|"
+for shell in bash zsh fish; do
+	renewing "$shell" | awk -v shell="$shell" '
+		NR == 1 { first = ($2 - $1) * 1e3; t0 = $1 }
+		NR > 1 && ($2 - $1) * 1e3 > max { max = ($2 - $1) * 1e3 }
+		{ t1 = $2 }
+		END { printf "| %s | %.1f | %.1f | %.2f |\n", shell, first, max, t1 - t0 }'
+done
+echo
+echo "(Before the renewal ran in the background, that prompt waited for STS: 4.04 s. fish's"
+echo "times include the two \`date\` processes that measure them.)"

@@ -1,7 +1,8 @@
 # awsenv shell integration for elvish (0.19+). In rc.elv:
 #     eval (awsenv init elvish | slurp)
 # `awsenv assume`/`awsenv unset` then act on this shell, `_awsenv_hook` runs before each
-# prompt (warns, or re-assumes with AWSENV_AUTO=refresh) and keeps $E:AWSENV_PROMPT current.
+# prompt (warns, or renews in the background with AWSENV_AUTO=refresh) and keeps
+# $E:AWSENV_PROMPT current.
 # AWSENV_WARN: seconds, or one number with an s, m or h suffix (default 10m).
 # elvish has no clock builtin: with a session exported, the hook runs `date +%s` once per
 # prompt; with none, it starts no process.
@@ -17,6 +18,9 @@ set-env AWSENV_SHELL elvish
 var _awsenv_warned_soon = ''
 var _awsenv_warned_expired = ''
 var _awsenv_tried = ''
+var _awsenv_renewal = ''
+var _awsenv_renewing = ''
+var _awsenv_uid = ''
 
 # `awsenv assume`/`awsenv unset` change this shell; every other subcommand is the binary's.
 edit:add-var awsenv~ {|@args|
@@ -64,32 +68,77 @@ fn _awsenv_left_text {|left|
   }
 }
 
-# One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning.
-fn _awsenv_refresh {
+# Warn mode: one line when the session enters the window, one when it has expired.
+fn _awsenv_hook_warn {|key left|
   var profile = $E:AWSENV_PROFILE
-  # The cache must not hand back the session being replaced: entries inside the warning
-  # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
-  var timeout = 5
-  if (has-env AWSENV_STS_TIMEOUT) { set timeout = $E:AWSENV_STS_TIMEOUT }
-  var err = (path:temp-file awsenv.)
-  file:close $err
-  var code = ''
-  var ok = ?(set code = (e:env AWSENV_REFRESH_WINDOW=(+ (_awsenv_warn_secs) 60) ^
-      AWSENV_STS_TIMEOUT=$timeout awsenv assume $profile --no-input --shell elvish ^
-      </dev/null 2>$err[name] | slurp))
-  var reason = (slurp < $err[name])
-  e:rm -f -- $err[name]
-  if $ok {
-    eval $code
-    put $true
+  if (<= $left 0) {
+    if (eq $_awsenv_warned_expired $key) { return }
+    set _awsenv_warned_expired = $key
+    set _awsenv_warned_soon = $key
+    echo 'awsenv: profile `'$profile'` expired; run `awsenv assume '$profile'` to renew' >&2
+  } elif (not-eq $_awsenv_warned_soon $key) {
+    set _awsenv_warned_soon = $key
+    echo 'awsenv: profile `'$profile'` expires in '(_awsenv_left_text $left)'; run `awsenv assume '$profile'` to renew' >&2
+  }
+}
+
+# Refresh mode: one renewal per session, in the background: `awsenv renew` checks that it
+# needs no input (else it warns and starts nothing), starts it detached and prints the file
+# it will write; a later prompt applies that. Nothing here waits on the network.
+fn _awsenv_hook_refresh {|key left|
+  if (eq $_awsenv_tried $key) {
+    # Started: quiet while it runs; after a failure, which said so, only the expiry.
+    if (eq $_awsenv_renewal '') { _awsenv_hook_warn $key $left }
     return
   }
-  set reason = (re:replace '^awsenv: ' '' (or [(str:split "\n" $reason)][0] ''))
-  echo 'awsenv: could not refresh profile `'$profile'`, keeping the old credentials: '$reason >&2
-  put $false
+  set _awsenv_tried = $key
+  # The renewal speaks for this session from now on, its failure included.
+  set _awsenv_warned_soon = $key
+  if (<= $left 0) { set _awsenv_warned_expired = $key }
+  var file = ''
+  if ?(set file = (e:awsenv renew --shell elvish --pid $pid </dev/null | slurp)) {
+    set _awsenv_renewal = (str:trim-space $file)
+    set _awsenv_renewing = $key
+  }
+}
+
+# The renewal's result, once written: applied when the session is still the one it renews
+# and the file is the user's own and nobody else's to write, then removed. Until it is
+# written this costs a stat, no process. elvish 0.19 has no builtin that reads a file's owner
+# or mode or removes a file: applying it costs one `find` (and, once per shell, `id -u`).
+fn _awsenv_take_renewal {
+  var file = $_awsenv_renewal
+  if (not-eq $E:AWSENV_PROFILE'@'$E:AWSENV_EXPIRES_AT $_awsenv_renewing) {
+    # `assume` or `unset` since: the result is for a session that is gone.
+    set _awsenv_renewal = ''
+    return
+  }
+  if (not (or (path:is-regular $file) (path:is-regular &follow-symlink=$true $file))) {
+    return
+  }
+  set _awsenv_renewal = ''
+  if (not (path:is-regular $file)) {
+    echo 'awsenv: not applying the renewal in '$file': it is not a file of your own' >&2
+    return
+  }
+  if (eq $_awsenv_uid '') { set _awsenv_uid = (e:id -u) }
+  var code = (slurp < $file)
+  # `find` removes it, and prints its name, only when it is the user's and neither group
+  # nor others may write it.
+  var kept = ''
+  try {
+    set kept = (e:find $file -maxdepth 0 -type f -user $_awsenv_uid ^
+        '!' -perm -g=w '!' -perm -o=w -delete -print | slurp)
+  } catch { }
+  if (not-eq (str:trim-space $kept) $file) {
+    echo 'awsenv: not applying the renewal in '$file': it is not a file of your own that only you may write' >&2
+    return
+  }
+  eval $code
 }
 
 fn _awsenv_hook {
+  if (not-eq $_awsenv_renewal '') { _awsenv_take_renewal }
   if (or (not (has-env AWSENV_PROFILE)) (eq $E:AWSENV_PROFILE '')) {
     unset-env AWSENV_PROMPT
     return
@@ -108,43 +157,8 @@ fn _awsenv_hook {
     } elif (not-eq $auto off) {
       _awsenv_hook_warn $key $left
     }
-    if (not (re:match '^[0-9]+$' $E:AWSENV_EXPIRES_AT)) {
-      set-env AWSENV_PROMPT $E:AWSENV_PROFILE
-      return
-    }
-    set left = (- (num $E:AWSENV_EXPIRES_AT) $now)
   }
   set-env AWSENV_PROMPT $E:AWSENV_PROFILE' '(_awsenv_left_text $left)
-}
-
-# Refresh mode: one attempt per session and stage (soon, expired); warn if it fails.
-fn _awsenv_hook_refresh {|key left|
-  var stage = soon
-  if (<= $left 0) { set stage = expired }
-  if (eq $_awsenv_tried $key':'$stage) { return }
-  set _awsenv_tried = $key':'$stage
-  if (_awsenv_refresh) {
-    if (not-eq $E:AWSENV_PROFILE'@'$E:AWSENV_EXPIRES_AT $key) { return }
-  } else {
-    set _awsenv_warned_soon = $key
-    if (<= $left 0) { set _awsenv_warned_expired = $key }
-    return
-  }
-  _awsenv_hook_warn $key $left
-}
-
-# Warn mode: one line when the session enters the window, one when it has expired.
-fn _awsenv_hook_warn {|key left|
-  var profile = $E:AWSENV_PROFILE
-  if (<= $left 0) {
-    if (eq $_awsenv_warned_expired $key) { return }
-    set _awsenv_warned_expired = $key
-    set _awsenv_warned_soon = $key
-    echo 'awsenv: profile `'$profile'` expired; run `awsenv assume '$profile'` to renew' >&2
-  } elif (not-eq $_awsenv_warned_soon $key) {
-    set _awsenv_warned_soon = $key
-    echo 'awsenv: profile `'$profile'` expires in '(_awsenv_left_text $left)'; run `awsenv assume '$profile'` to renew' >&2
-  }
 }
 
 edit:add-var _awsenv_hook~ $_awsenv_hook~

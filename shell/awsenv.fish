@@ -1,7 +1,8 @@
 # awsenv shell integration for fish. In ~/.config/fish/config.fish:
 #     awsenv init fish | source
 # `awsenv assume`/`awsenv unset` then act on this shell, `_awsenv_hook` runs before each
-# prompt (warns, or re-assumes with AWSENV_AUTO=refresh) and keeps $AWSENV_PROMPT current.
+# prompt (warns, or renews in the background with AWSENV_AUTO=refresh) and keeps
+# $AWSENV_PROMPT current.
 # AWSENV_WARN: seconds, or one number with an s, m or h suffix (default 10m).
 
 set -gx AWSENV_SHELL fish
@@ -51,29 +52,8 @@ function _awsenv_left_text -a left
     end
 end
 
-# One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning.
-function _awsenv_refresh
-    set -l profile $AWSENV_PROFILE
-    set -l tmp (mktemp); or return 1
-    # The cache must not hand back the session being replaced: entries inside the warning
-    # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
-    set -l window (math (_awsenv_warn_secs) + 60)
-    set -l timeout 5
-    set -q AWSENV_STS_TIMEOUT[1]; and set timeout $AWSENV_STS_TIMEOUT
-    set -l code (AWSENV_REFRESH_WINDOW=$window AWSENV_STS_TIMEOUT=$timeout command awsenv assume $profile --no-input --shell fish </dev/null 2>$tmp | string collect)
-    set -l ret $pipestatus[1]
-    set -l reason (head -n 1 $tmp)
-    rm -f -- $tmp
-    if test "$ret" -eq 0
-        printf '%s\n' $code | source
-        return 0
-    end
-    set reason (string replace -r '^awsenv: ' '' -- "$reason")
-    printf 'awsenv: could not refresh profile `%s`, keeping the old credentials: %s\n' $profile "$reason" >&2
-    return 1
-end
-
 function _awsenv_hook --on-event fish_prompt
+    test -z "$_awsenv_renewal"; or _awsenv_take_renewal
     if not set -q AWSENV_PROFILE[1]; or test -z "$AWSENV_PROFILE"
         set -e AWSENV_PROMPT
         return
@@ -93,29 +73,54 @@ function _awsenv_hook --on-event fish_prompt
             case '*'
                 _awsenv_hook_warn $key $left
         end
-        if not string match -qr '^[0-9]+$' -- "$AWSENV_EXPIRES_AT"
-            set -gx AWSENV_PROMPT $AWSENV_PROFILE
-            return
-        end
-        set left (math "$AWSENV_EXPIRES_AT - $now")
     end
     set -gx AWSENV_PROMPT "$AWSENV_PROFILE "(_awsenv_left_text $left)
 end
 
-# Refresh mode: one attempt per session and stage (soon, expired); warn if it fails.
+# Refresh mode: one renewal per session, in the background: `awsenv renew` checks that it
+# needs no input (else it warns and starts nothing), starts it detached and prints the file
+# it will write; a later prompt applies that. Nothing here waits on the network.
 function _awsenv_hook_refresh -a key left
-    set -l stage soon
-    test $left -gt 0; or set stage expired
-    test "$_awsenv_tried" != "$key:$stage"; or return 0
-    set -g _awsenv_tried "$key:$stage"
-    if _awsenv_refresh
-        test "$AWSENV_PROFILE@$AWSENV_EXPIRES_AT" = "$key"; or return 0
-    else
-        set -g _awsenv_warned_soon $key
-        test $left -gt 0; or set -g _awsenv_warned_expired $key
+    if test "$_awsenv_tried" = "$key"
+        # Started: quiet while it runs; after a failure, which said so, only the expiry.
+        test -n "$_awsenv_renewal"; or _awsenv_hook_warn $key $left
         return 0
     end
-    _awsenv_hook_warn $key $left
+    set -g _awsenv_tried $key
+    # The renewal speaks for this session from now on, its failure included.
+    set -g _awsenv_warned_soon $key
+    test $left -gt 0; or set -g _awsenv_warned_expired $key
+    set -l file (command awsenv renew --shell fish --pid $fish_pid </dev/null); or return 0
+    set -g _awsenv_renewal $file
+    set -g _awsenv_renewing $key
+end
+
+# The renewal's result, once written: applied when the session is still the one it renews
+# and the file is the user's own and nobody else's to write, then removed. Until it is
+# written this costs a stat, no process.
+function _awsenv_take_renewal
+    set -l file $_awsenv_renewal
+    if test "$AWSENV_PROFILE@$AWSENV_EXPIRES_AT" != "$_awsenv_renewing"
+        # `assume` or `unset` since: the result is for a session that is gone.
+        set -g _awsenv_renewal
+        return 0
+    end
+    test -e $file; or test -L $file; or return 0
+    set -g _awsenv_renewal
+    if test -L $file; or not test -f $file; or not test -O $file
+        printf 'awsenv: not applying the renewal in %s: it is not a file of your own\n' $file >&2
+        return 0
+    end
+    set -l code (string collect <$file)
+    # fish has no builtin that reads a file's mode or removes a file: one `find`, once per
+    # renewal and never on the fast path, removes it and prints its name only when neither
+    # group nor others may write it.
+    set -l kept (command find $file -maxdepth 0 -type f ! -perm -g=w ! -perm -o=w -delete -print)
+    if test "$kept" != "$file"
+        printf 'awsenv: not applying the renewal in %s: others may write to it\n' $file >&2
+        return 0
+    end
+    printf '%s\n' $code | source
 end
 
 # Warn mode: one line when the session enters the window, one when it has expired.

@@ -3,7 +3,8 @@
 # and in config.nu:
 #     source ~/.awsenv.nu
 # `awsenv assume`/`awsenv unset` then act on this shell, `_awsenv_hook` runs before each
-# prompt (warns, or re-assumes with AWSENV_AUTO=refresh) and keeps $env.AWSENV_PROMPT current.
+# prompt (warns, or renews in the background with AWSENV_AUTO=refresh) and keeps
+# $env.AWSENV_PROMPT current.
 # AWSENV_WARN: seconds, or one number with an s, m or h suffix (default 10m).
 # The hook keeps its once-only state in $env._AWSENV_* (nushell has no other globals).
 
@@ -59,26 +60,8 @@ def _awsenv_left_text [left: int] {
     }
 }
 
-# One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning.
-def --env _awsenv_refresh [] {
-    let profile = $env.AWSENV_PROFILE
-    # The cache must not hand back the session being replaced: entries inside the warning
-    # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
-    let vars = {
-        AWSENV_REFRESH_WINDOW: ((_awsenv_warn_secs) + 60 | into string)
-        AWSENV_STS_TIMEOUT: ($env.AWSENV_STS_TIMEOUT? | default "5")
-    }
-    let out = (with-env $vars { "" | ^awsenv assume $profile --no-input --shell nu | complete })
-    if $out.exit_code == 0 {
-        _awsenv_apply ($out.stdout | from json)
-        return true
-    }
-    let reason = ($out.stderr | lines | get -o 0 | default "" | str replace -r '^awsenv: ' '')
-    print -e $"awsenv: could not refresh profile `($profile)`, keeping the old credentials: ($reason)"
-    false
-}
-
 def --env _awsenv_hook [] {
+    if ($env._AWSENV_RENEWAL? | default "") != "" { _awsenv_take_renewal }
     let profile = ($env.AWSENV_PROFILE? | default "")
     if $profile == "" {
         $env.AWSENV_PROMPT = null
@@ -90,7 +73,7 @@ def --env _awsenv_hook [] {
         return
     }
     let now = ((date now | into int) // 1_000_000_000)
-    mut left = (($at | into int) - $now)
+    let left = (($at | into int) - $now)
     if $left <= (_awsenv_warn_secs) {
         let key = $"($profile)@($at)"
         match ($env.AWSENV_AUTO? | default "warn") {
@@ -98,29 +81,61 @@ def --env _awsenv_hook [] {
             "off" => {}
             _ => { _awsenv_hook_warn $key $left }
         }
-        let at = ($env.AWSENV_EXPIRES_AT? | default "")
-        if $at !~ '^[0-9]+$' {
-            $env.AWSENV_PROMPT = ($env.AWSENV_PROFILE? | default "")
-            return
-        }
-        $left = (($at | into int) - $now)
     }
     $env.AWSENV_PROMPT = $"($env.AWSENV_PROFILE) (_awsenv_left_text $left)"
 }
 
-# Refresh mode: one attempt per session and stage (soon, expired); warn if it fails.
+# Refresh mode: one renewal per session, in the background: `awsenv renew` checks that it
+# needs no input (else it warns and starts nothing), starts it detached and prints the file
+# it will write; a later prompt applies that. Nothing here waits on the network.
 def --env _awsenv_hook_refresh [key: string, left: int] {
-    let stage = if $left > 0 { "soon" } else { "expired" }
-    if ($env._AWSENV_TRIED? | default "") == $"($key):($stage)" { return }
-    $env._AWSENV_TRIED = $"($key):($stage)"
-    if (_awsenv_refresh) {
-        if $"($env.AWSENV_PROFILE)@($env.AWSENV_EXPIRES_AT? | default '')" != $key { return }
-    } else {
-        $env._AWSENV_WARNED_SOON = $key
-        if $left <= 0 { $env._AWSENV_WARNED_EXPIRED = $key }
+    if ($env._AWSENV_TRIED? | default "") == $key {
+        # Started: quiet while it runs; after a failure, which said so, only the expiry.
+        if ($env._AWSENV_RENEWAL? | default "") == "" { _awsenv_hook_warn $key $left }
         return
     }
-    _awsenv_hook_warn $key $left
+    $env._AWSENV_TRIED = $key
+    # The renewal speaks for this session from now on, its failure included.
+    $env._AWSENV_WARNED_SOON = $key
+    if $left <= 0 { $env._AWSENV_WARNED_EXPIRED = $key }
+    let out = ("" | ^awsenv renew --shell nu --pid $nu.pid | complete)
+    print -e -n $out.stderr
+    let file = ($out.stdout | str trim)
+    if $out.exit_code == 0 and $file != "" {
+        $env._AWSENV_RENEWAL = $file
+        $env._AWSENV_RENEWING = $key
+    }
+}
+
+# The renewal's result, once written: a record applied when the session is still the one it
+# renews and the file belongs to the owner of the private directory awsenv checked and
+# nobody else may write it, then removed; or a string, the failure, printed. Builtins only;
+# until it is written this costs a stat.
+def --env _awsenv_take_renewal [] {
+    let file = $env._AWSENV_RENEWAL
+    let session = $"($env.AWSENV_PROFILE? | default '')@($env.AWSENV_EXPIRES_AT? | default '')"
+    if $session != ($env._AWSENV_RENEWING? | default "") {
+        # `assume` or `unset` since: the result is for a session that is gone.
+        $env._AWSENV_RENEWAL = ""
+        return
+    }
+    let kind = ($file | path type)
+    if ($kind | is-empty) { return }
+    $env._AWSENV_RENEWAL = ""
+    let it = (ls -l $file | first)
+    let dir = (ls -l -D ($file | path dirname) | first)
+    if $kind != "file" or ($it | get -o user) != ($dir | get -o user) {
+        print -e $"awsenv: not applying the renewal in ($file): it is not a file of your own"
+        return
+    }
+    let mode = ($it | get -o mode | default "---------" | split chars)
+    if ($mode | get -o 4) == "w" or ($mode | get -o 7) == "w" {
+        print -e $"awsenv: not applying the renewal in ($file): others may write to it"
+        return
+    }
+    let got = (open --raw $file | from json)
+    rm -f $file
+    if ($got | describe) == "string" { print -e $got } else { _awsenv_apply $got }
 }
 
 # Warn mode: one line when the session enters the window, one when it has expired.

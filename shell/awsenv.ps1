@@ -1,7 +1,8 @@
 # awsenv shell integration for PowerShell. One line in $PROFILE:
 #     Invoke-Expression (& awsenv init powershell | Out-String)
 # `awsenv assume`/`awsenv unset` then act on this session, `_awsenv_hook` runs before each
-# prompt (warns, or re-assumes with AWSENV_AUTO=refresh) and keeps $env:AWSENV_PROMPT current.
+# prompt (warns, or renews in the background with AWSENV_AUTO=refresh) and keeps
+# $env:AWSENV_PROMPT current.
 # AWSENV_WARN: seconds, or one number with an s, m or h suffix (default 10m).
 
 $env:AWSENV_SHELL = 'powershell'
@@ -47,43 +48,8 @@ function global:_awsenv_left_text([long]$left) {
     return '{0}s' -f $left
 }
 
-# One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning.
-function global:_awsenv_refresh {
-    $profileName = $env:AWSENV_PROFILE
-    $errors = New-TemporaryFile
-    # The cache must not hand back the session being replaced: entries inside the warning
-    # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
-    $window = $env:AWSENV_REFRESH_WINDOW
-    $env:AWSENV_REFRESH_WINDOW = [string]((_awsenv_warn_secs) + 60)
-    $timeout = $env:AWSENV_STS_TIMEOUT
-    if (-not $timeout) { $env:AWSENV_STS_TIMEOUT = '5' }
-    try {
-        $code = @() | & $global:_awsenv_exe assume $profileName --no-input --shell powershell 2>$errors |
-            Out-String
-        $ret = $LASTEXITCODE
-    } finally {
-        if ($null -eq $window) {
-            Remove-Item -LiteralPath Env:AWSENV_REFRESH_WINDOW -ErrorAction Ignore
-        } else {
-            $env:AWSENV_REFRESH_WINDOW = $window
-        }
-        if (-not $timeout) {
-            Remove-Item -LiteralPath Env:AWSENV_STS_TIMEOUT -ErrorAction Ignore
-        }
-    }
-    $reason = Get-Content -LiteralPath $errors -TotalCount 1
-    Remove-Item -LiteralPath $errors -ErrorAction Ignore
-    if ($ret -eq 0) {
-        Invoke-Expression $code
-        return $true
-    }
-    $reason = "$reason" -replace '^awsenv: ', ''
-    [Console]::Error.WriteLine(
-        "awsenv: could not refresh profile ``$profileName``, keeping the old credentials: $reason")
-    return $false
-}
-
 function global:_awsenv_hook {
+    if ($global:_awsenv_renewal) { _awsenv_take_renewal }
     if (-not $env:AWSENV_PROFILE) {
         Remove-Item -LiteralPath Env:AWSENV_PROMPT -ErrorAction Ignore
         return
@@ -101,28 +67,73 @@ function global:_awsenv_hook {
             'off' { }
             default { _awsenv_hook_warn $key $left }
         }
-        if ($env:AWSENV_EXPIRES_AT -notmatch '^[0-9]+$') {
-            $env:AWSENV_PROMPT = $env:AWSENV_PROFILE
-            return
-        }
-        $left = [long]$env:AWSENV_EXPIRES_AT - $now
     }
     $env:AWSENV_PROMPT = "$($env:AWSENV_PROFILE) $(_awsenv_left_text $left)"
 }
 
-# Refresh mode: one attempt per session and stage (soon, expired); warn if it fails.
+# Refresh mode: one renewal per session, in the background: `awsenv renew` checks that it
+# needs no input (else it warns and starts nothing), starts it detached and prints the file
+# it will write; a later prompt applies that. Nothing here waits on the network.
 function global:_awsenv_hook_refresh([string]$key, [long]$left) {
-    $stage = if ($left -gt 0) { 'soon' } else { 'expired' }
-    if ($global:_awsenv_tried -eq "${key}:$stage") { return }
-    $global:_awsenv_tried = "${key}:$stage"
-    if (_awsenv_refresh) {
-        if ("$($env:AWSENV_PROFILE)@$($env:AWSENV_EXPIRES_AT)" -ne $key) { return }
-    } else {
-        $global:_awsenv_warned_soon = $key
-        if ($left -le 0) { $global:_awsenv_warned_expired = $key }
+    if ($global:_awsenv_tried -eq $key) {
+        # Started: quiet while it runs; after a failure, which said so, only the expiry.
+        if (-not $global:_awsenv_renewal) { _awsenv_hook_warn $key $left }
         return
     }
-    _awsenv_hook_warn $key $left
+    $global:_awsenv_tried = $key
+    # The renewal speaks for this session from now on, its failure included.
+    $global:_awsenv_warned_soon = $key
+    if ($left -le 0) { $global:_awsenv_warned_expired = $key }
+    $file = "$(@() | & $global:_awsenv_exe renew --shell powershell --pid $PID | Out-String)".Trim()
+    if ($LASTEXITCODE -ne 0 -or -not $file) { return }
+    $global:_awsenv_renewal = $file
+    $global:_awsenv_renewing = $key
+}
+
+# The renewal's result, once written: applied when the session is still the one it renews
+# and the file is the user's own and nobody else's to write, then removed; cmdlets and .NET
+# only, no process. Until it is written this costs a stat.
+function global:_awsenv_take_renewal {
+    $file = $global:_awsenv_renewal
+    if ("$($env:AWSENV_PROFILE)@$($env:AWSENV_EXPIRES_AT)" -ne $global:_awsenv_renewing) {
+        # `assume` or `unset` since: the result is for a session that is gone.
+        $global:_awsenv_renewal = $null
+        return
+    }
+    $item = Get-Item -LiteralPath $file -Force -ErrorAction Ignore
+    if (-not $item) { return }
+    $global:_awsenv_renewal = $null
+    $why = _awsenv_untrusted $item
+    if ($why) {
+        [Console]::Error.WriteLine("awsenv: not applying the renewal in ${file}: $why")
+        return
+    }
+    $code = [IO.File]::ReadAllText($item.FullName)
+    Remove-Item -LiteralPath $item.FullName -Force -ErrorAction Ignore
+    if ($code) { Invoke-Expression $code }
+}
+
+# Why the renewal's file must not be applied, or nothing. On Windows its owner must be this
+# user (its access list is the one it inherits from the user's profile); elsewhere
+# PowerShell 7.3 and later show the owner and the mode.
+function global:_awsenv_untrusted($item) {
+    $notOwn = 'it is not a file of your own'
+    if ($item.PSIsContainer -or ($item.Attributes -band [IO.FileAttributes]::ReparsePoint)) {
+        return $notOwn
+    }
+    if ([Environment]::OSVersion.Platform -eq 'Win32NT') {
+        $me = [Security.Principal.WindowsIdentity]::GetCurrent()
+        $owner = (Get-Acl -LiteralPath $item.FullName).GetOwner(
+            [Security.Principal.SecurityIdentifier])
+        if ($owner -ne $me.User -and $owner -ne $me.Owner) { return $notOwn }
+        return $null
+    }
+    if ($item.User -ne [Environment]::UserName) { return $notOwn }
+    $mode = "$($item.UnixMode)"
+    if ($mode.Length -ne 10 -or $mode[5] -ne '-' -or $mode[8] -ne '-') {
+        return 'others may write to it'
+    }
+    return $null
 }
 
 # Warn mode: one line when the session enters the window, one when it has expired.

@@ -4,7 +4,7 @@
 #     source ~/.awsenv.tcsh
 # (saved elsewhere: `set awsenv_init = PATH` before the `source` line; the prompt hook
 # sources this file again). `awsenv assume`/`awsenv unset` then act on this shell, the
-# `precmd` alias runs the hook before each prompt (warns, or re-assumes with
+# `precmd` alias runs the hook before each prompt (warns, or renews in the background with
 # AWSENV_AUTO=refresh) and keeps $AWSENV_PROMPT current. AWSENV_WARN: seconds, or one number
 # with an s, m or h suffix (default 10m). tcsh has no clock builtin: with a session
 # exported, the hook runs `date +%s` once per prompt; with none, it starts no process.
@@ -18,6 +18,8 @@ if (! $?awsenv_init) set awsenv_init = ~/.awsenv.tcsh
 if (! $?_awsenv_warned_soon) set _awsenv_warned_soon = ''
 if (! $?_awsenv_warned_expired) set _awsenv_warned_expired = ''
 if (! $?_awsenv_tried) set _awsenv_tried = ''
+if (! $?_awsenv_renewal) set _awsenv_renewal = ''
+if (! $?_awsenv_renewing) set _awsenv_renewing = ''
 
 # `awsenv assume`/`awsenv unset` change this shell: awsenv writes the snippet into a private
 # file made here, which is then sourced, so no value passes through backquotes. Every other
@@ -43,6 +45,31 @@ complete awsenv 'p/1/(assume unset init prompt status list exec doctor completio
 goto _awsenv_end
 
 _awsenv_hook:
+# The renewal's result, once written: applied when the session is still the one it renews
+# and the file is the user's own and nobody else's to write, then removed. Until it is
+# written this costs a stat, no process; applying it, one `rm` (tcsh has no builtin that
+# removes a file).
+if ("$_awsenv_renewal" != '') then
+    set _awsenv_session = ''
+    if ($?AWSENV_PROFILE) set _awsenv_session = "$AWSENV_PROFILE"
+    set _awsenv_session = "${_awsenv_session}@"
+    if ($?AWSENV_EXPIRES_AT) set _awsenv_session = "${_awsenv_session}$AWSENV_EXPIRES_AT"
+    if ("$_awsenv_session" != "$_awsenv_renewing") then
+        # `assume` or `unset` since: the result is for a session that is gone.
+        set _awsenv_renewal = ''
+    else if (-e "$_awsenv_renewal" || -l "$_awsenv_renewal") then
+        set _awsenv_f = "$_awsenv_renewal"
+        set _awsenv_renewal = ''
+        if (-l "$_awsenv_f" || ! -f "$_awsenv_f" || ! -o "$_awsenv_f") then
+            printf 'awsenv: not applying the renewal in %s: it is not a file of your own\n' "$_awsenv_f" > /dev/stderr
+        else if (-P22 "$_awsenv_f") then
+            printf 'awsenv: not applying the renewal in %s: others may write to it\n' "$_awsenv_f" > /dev/stderr
+        else
+            source "$_awsenv_f"
+            rm -f -- "$_awsenv_f"
+        endif
+    endif
+endif
 if (! $?AWSENV_PROFILE) then
     unsetenv AWSENV_PROMPT
     goto _awsenv_end
@@ -76,7 +103,6 @@ else
     @ _awsenv_secs = $_awsenv_n
 endif
 set _awsenv_now = "`date +%s`"
-set _awsenv_again = 0
 
 _awsenv_left:
 @ _awsenv_left = $AWSENV_EXPIRES_AT - $_awsenv_now
@@ -95,7 +121,6 @@ else if ($_awsenv_left >= 60) then
 else
     set _awsenv_text = "${_awsenv_left}s"
 endif
-if ($_awsenv_again) goto _awsenv_prompt
 if ($_awsenv_left > $_awsenv_secs) goto _awsenv_prompt
 set _awsenv_key = "${AWSENV_PROFILE}@$AWSENV_EXPIRES_AT"
 set _awsenv_auto = warn
@@ -104,39 +129,23 @@ if ($?AWSENV_AUTO) then
 endif
 if ("$_awsenv_auto" == off) goto _awsenv_prompt
 if ("$_awsenv_auto" != refresh) goto _awsenv_warn
-# Refresh mode: one attempt per session and stage (soon, expired); warn if it fails.
-set _awsenv_stage = soon
-if ($_awsenv_left <= 0) set _awsenv_stage = expired
-if ("$_awsenv_tried" == "${_awsenv_key}:$_awsenv_stage") goto _awsenv_prompt
-set _awsenv_tried = "${_awsenv_key}:$_awsenv_stage"
-
-# One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning.
-_awsenv_refresh:
-set _awsenv_f = "`mktemp`"
-set _awsenv_e = "`mktemp`"
-@ _awsenv_window = $_awsenv_secs + 60
-set _awsenv_timeout = 5
-if ($?AWSENV_STS_TIMEOUT) then
-    set _awsenv_timeout = "$AWSENV_STS_TIMEOUT"
+# Refresh mode: one renewal per session, in the background: `awsenv renew` checks that it
+# needs no input (else it warns and starts nothing), starts it detached and prints the file
+# it will write; a later prompt applies that. Nothing here waits on the network.
+if ("$_awsenv_tried" == "$_awsenv_key") then
+    # Started: quiet while it runs; after a failure, which said so, only the expiry.
+    if ("$_awsenv_renewal" == '') goto _awsenv_warn
+    goto _awsenv_prompt
 endif
-# The cache must not hand back the session being replaced: entries inside the warning
-# window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
-env _AWSENV_SNIPPET_FILE="$_awsenv_f" AWSENV_REFRESH_WINDOW=$_awsenv_window AWSENV_STS_TIMEOUT="$_awsenv_timeout" awsenv assume "$AWSENV_PROFILE" --no-input --shell tcsh < /dev/null >& "$_awsenv_e"
-if ($status == 0) then
-    source "$_awsenv_f"
-    rm -f -- "$_awsenv_f" "$_awsenv_e"
-    if (! $?AWSENV_EXPIRES_AT) then
-        setenv AWSENV_PROMPT "$AWSENV_PROFILE"
-        goto _awsenv_end
-    endif
-    set _awsenv_again = 1
-    if ("${AWSENV_PROFILE}@$AWSENV_EXPIRES_AT" != "$_awsenv_key") goto _awsenv_left
-    goto _awsenv_warn
-endif
-printf 'awsenv: could not refresh profile `%s`, keeping the old credentials: %s\n' "$AWSENV_PROFILE" "`head -n 1 $_awsenv_e:q | sed 's/^awsenv: //'`" > /dev/stderr
-rm -f -- "$_awsenv_f" "$_awsenv_e"
+set _awsenv_tried = "$_awsenv_key"
+# The renewal speaks for this session from now on, its failure included.
 set _awsenv_warned_soon = "$_awsenv_key"
 if ($_awsenv_left <= 0) set _awsenv_warned_expired = "$_awsenv_key"
+set _awsenv_r = "`env awsenv renew --shell tcsh --pid $$ < /dev/null`"
+if ("$_awsenv_r" != '') then
+    set _awsenv_renewal = "$_awsenv_r"
+    set _awsenv_renewing = "$_awsenv_key"
+endif
 goto _awsenv_prompt
 
 # Warn mode: one line when the session enters the window, one when it has expired.

@@ -1,7 +1,8 @@
 # awsenv shell integration for xonsh. In ~/.xonshrc:
 #     execx($(awsenv init xonsh), 'exec', __xonsh__.ctx, filename='awsenv')
 # `awsenv assume`/`awsenv unset` then act on this shell, `_awsenv_hook` runs before each
-# prompt (warns, or re-assumes with AWSENV_AUTO=refresh) and keeps $AWSENV_PROMPT current;
+# prompt (warns, or renews in the background with AWSENV_AUTO=refresh) and keeps
+# $AWSENV_PROMPT current;
 # `{awsenv}` in $PROMPT shows it. AWSENV_WARN: seconds, or one number with an s, m or h
 # suffix (default 10m).
 
@@ -54,34 +55,15 @@ def _awsenv_left_text(left):
     return '%ds' % left
 
 
-def _awsenv_refresh():
-    """One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning."""
-    import subprocess
-    import sys
-    profile = $AWSENV_PROFILE
-    env = ${...}.detype()
-    # The cache must not hand back the session being replaced: entries inside the warning
-    # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
-    env['AWSENV_REFRESH_WINDOW'] = str(_awsenv_warn_secs() + 60)
-    env['AWSENV_STS_TIMEOUT'] = env.get('AWSENV_STS_TIMEOUT') or '5'
-    run = subprocess.run([_awsenv_exe(), 'assume', profile, '--no-input', '--shell', 'xonsh'],
-                         stdin=subprocess.DEVNULL, capture_output=True, env=env)
-    if run.returncode == 0:
-        _awsenv_apply(run.stdout.decode('utf-8'))
-        return True
-    reason = (run.stderr.decode('utf-8', 'replace').splitlines() or [''])[0]
-    reason = reason.removeprefix('awsenv: ')
-    print(f'awsenv: could not refresh profile `{profile}`, keeping the old credentials: {reason}',
-          file=sys.stderr)
-    return False
-
-
-_awsenv_state = {'warned_soon': None, 'warned_expired': None, 'tried': None}
+_awsenv_state = {'warned_soon': None, 'warned_expired': None, 'tried': None, 'renewal': None,
+                 'renewing': None}
 
 
 def _awsenv_hook(**_):
     import time
     env = ${...}
+    if _awsenv_state['renewal']:
+        _awsenv_take_renewal()
     profile = env.get('AWSENV_PROFILE') or ''
     if not profile:
         env.pop('AWSENV_PROMPT', None)
@@ -99,30 +81,69 @@ def _awsenv_hook(**_):
             _awsenv_hook_refresh(key, left)
         elif auto != 'off':
             _awsenv_hook_warn(key, left)
-        at = env.get('AWSENV_EXPIRES_AT') or ''
-        if not at.isascii() or not at.isdigit():
-            env['AWSENV_PROMPT'] = env.get('AWSENV_PROFILE') or ''
-            return
-        left = int(at) - now
     env['AWSENV_PROMPT'] = f"{env['AWSENV_PROFILE']} {_awsenv_left_text(left)}"
 
 
 def _awsenv_hook_refresh(key, left):
-    """Refresh mode: one attempt per session and stage (soon, expired); warn if it fails."""
-    stage = 'soon' if left > 0 else 'expired'
-    if _awsenv_state['tried'] == f'{key}:{stage}':
+    """Refresh mode: one renewal per session, in the background: `awsenv renew` checks that
+    it needs no input (else it warns and starts nothing), starts it detached and prints the
+    file it will write; a later prompt applies that. Nothing here waits on the network."""
+    import os
+    import subprocess
+    if _awsenv_state['tried'] == key:
+        # Started: quiet while it runs; after a failure, which said so, only the expiry.
+        if not _awsenv_state['renewal']:
+            _awsenv_hook_warn(key, left)
         return
-    _awsenv_state['tried'] = f'{key}:{stage}'
-    if _awsenv_refresh():
-        env = ${...}
-        if f"{env.get('AWSENV_PROFILE')}@{env.get('AWSENV_EXPIRES_AT', '')}" != key:
-            return
-    else:
-        _awsenv_state['warned_soon'] = key
-        if left <= 0:
-            _awsenv_state['warned_expired'] = key
+    _awsenv_state['tried'] = key
+    # The renewal speaks for this session from now on, its failure included.
+    _awsenv_state['warned_soon'] = key
+    if left <= 0:
+        _awsenv_state['warned_expired'] = key
+    run = subprocess.run([_awsenv_exe(), 'renew', '--shell', 'xonsh', '--pid', str(os.getpid())],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=${...}.detype())
+    path = run.stdout.decode('utf-8', 'replace').strip()
+    if run.returncode == 0 and path:
+        _awsenv_state['renewal'] = path
+        _awsenv_state['renewing'] = key
+
+
+def _awsenv_take_renewal():
+    """The renewal's result, once written: applied when the session is still the one it
+    renews and the file is the user's own and nobody else's to write, then removed; all in
+    this process. Until it is written this costs a failed open."""
+    import os
+    import stat
+    import sys
+    env = ${...}
+    path = _awsenv_state['renewal']
+    session = f"{env.get('AWSENV_PROFILE', '')}@{env.get('AWSENV_EXPIRES_AT', '')}"
+    if session != _awsenv_state['renewing']:
+        # `assume` or `unset` since: the result is for a session that is gone.
+        _awsenv_state['renewal'] = None
         return
-    _awsenv_hook_warn(key, left)
+    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return
+    except OSError:
+        fd = None
+    _awsenv_state['renewal'] = None
+    why = 'it is not a file of your own'
+    code = None
+    if fd is not None:
+        with os.fdopen(fd, 'rb') as f:
+            st = os.fstat(f.fileno())
+            mine = not hasattr(os, 'geteuid') or st.st_uid == os.geteuid()
+            if stat.S_ISREG(st.st_mode) and mine:
+                why = 'others may write to it' if st.st_mode & 0o022 else None
+                code = f.read().decode('utf-8') if why is None else None
+    if why is not None:
+        print(f'awsenv: not applying the renewal in {path}: {why}', file=sys.stderr)
+        return
+    os.remove(path)
+    _awsenv_apply(code)
 
 
 def _awsenv_hook_warn(key, left):

@@ -1,11 +1,15 @@
 # awsenv shell integration for zsh. In ~/.zshrc, after compinit:
 #     eval "$(awsenv init zsh)"
 # `awsenv assume`/`awsenv unset` then act on this shell, `_awsenv_hook` runs before each
-# prompt (warns, or re-assumes with AWSENV_AUTO=refresh) and keeps $AWSENV_PROMPT current.
+# prompt (warns, or renews in the background with AWSENV_AUTO=refresh) and keeps
+# $AWSENV_PROMPT current.
 # AWSENV_WARN: seconds, or one number with an s, m or h suffix (default 10m).
 
 export AWSENV_SHELL=zsh
 zmodload zsh/datetime
+# Builtins for the renewal's file: zstat (its mode) and zf_rm (rm), under names of their own.
+zmodload -F zsh/stat b:zstat
+zmodload -F zsh/files b:zf_rm
 
 awsenv() {
     emulate -L zsh
@@ -67,32 +71,10 @@ _awsenv_left_text() {
     fi
 }
 
-# One attempt to re-assume AWSENV_PROFILE with no input; on failure, one warning.
-_awsenv_refresh() {
-    emulate -L zsh
-    local profile=$AWSENV_PROFILE tmp code ret reason
-    tmp=$(mktemp "${TMPDIR:-/tmp}/awsenv.XXXXXX") || return 1
-    # The cache must not hand back the session being replaced: entries inside the warning
-    # window count as stale for this call. A prompt waits at most 5 s unless told otherwise.
-    code=$(AWSENV_REFRESH_WINDOW=$((_awsenv_secs + 60)) AWSENV_STS_TIMEOUT=${AWSENV_STS_TIMEOUT:-5} \
-        command awsenv assume "$profile" \
-        --no-input --shell zsh </dev/null 2>"$tmp")
-    ret=$?
-    reason=$(<"$tmp")
-    rm -f -- "$tmp"
-    if [ "$ret" -eq 0 ]; then
-        eval "$code"
-        return 0
-    fi
-    reason=${reason%%$'\n'*}
-    printf 'awsenv: could not refresh profile `%s`, keeping the old credentials: %s\n' \
-        "$profile" "${reason#awsenv: }" >&2
-    return 1
-}
-
 _awsenv_hook() {
     local ret=$?
     emulate -L zsh
+    [ -z "${_awsenv_renewal-}" ] || _awsenv_take_renewal
     if [ -z "${AWSENV_PROFILE-}" ]; then
         unset AWSENV_PROMPT
         return "$ret"
@@ -114,35 +96,57 @@ _awsenv_hook() {
         off) ;;
         *) _awsenv_hook_warn "$key" "$left" ;;
         esac
-        at=${AWSENV_EXPIRES_AT-}
-        case "$at" in
-        '' | *[!0-9]*)
-            export AWSENV_PROMPT="${AWSENV_PROFILE-}"
-            return "$ret"
-            ;;
-        esac
-        left=$((at - now))
     fi
     _awsenv_left_text "$left"
     export AWSENV_PROMPT="$AWSENV_PROFILE $_awsenv_text"
     return "$ret"
 }
 
-# Refresh mode: one attempt per session and stage (soon, expired); warn if it fails.
+# Refresh mode: one renewal per session, in the background: `awsenv renew` checks that it
+# needs no input (else it warns and starts nothing), starts it detached and prints the file
+# it will write; a later prompt applies that. Nothing here waits on the network.
 _awsenv_hook_refresh() {
     emulate -L zsh
-    local key=$1 left=$2 stage=soon
-    ((left > 0)) || stage=expired
-    [ "${_awsenv_tried-}" != "$key:$stage" ] || return 0
-    _awsenv_tried="$key:$stage"
-    if _awsenv_refresh; then
-        [ "$AWSENV_PROFILE@${AWSENV_EXPIRES_AT-}" = "$key" ] || return 0
-    else
-        _awsenv_warned_soon=$key
-        ((left > 0)) || _awsenv_warned_expired=$key
+    local key=$1 left=$2 file
+    if [ "${_awsenv_tried-}" = "$key" ]; then
+        # Started: quiet while it runs; after a failure, which said so, only the expiry.
+        [ -n "${_awsenv_renewal-}" ] || _awsenv_hook_warn "$key" "$left"
         return 0
     fi
-    _awsenv_hook_warn "$key" "$left"
+    _awsenv_tried=$key
+    # The renewal speaks for this session from now on, its failure included.
+    _awsenv_warned_soon=$key
+    ((left > 0)) || _awsenv_warned_expired=$key
+    file=$(command awsenv renew --shell zsh --pid "$$" </dev/null) || return 0
+    _awsenv_renewal=$file
+    _awsenv_renewing=$key
+}
+
+# The renewal's result, once written: applied when the session is still the one it renews
+# and the file is the user's own and nobody else's to write, then removed; builtins only.
+# Until it is written this costs a stat.
+_awsenv_take_renewal() {
+    emulate -L zsh
+    local file=$_awsenv_renewal code=
+    local -a mode
+    if [ "${AWSENV_PROFILE-}@${AWSENV_EXPIRES_AT-}" != "${_awsenv_renewing-}" ]; then
+        # `assume` or `unset` since: the result is for a session that is gone.
+        _awsenv_renewal=
+        return 0
+    fi
+    [[ -e $file || -L $file ]] || return 0
+    _awsenv_renewal=
+    if [[ -L $file || ! -f $file || ! -O $file ]]; then
+        printf 'awsenv: not applying the renewal in %s: it is not a file of your own\n' "$file" >&2
+        return 0
+    fi
+    if ! zstat -A mode +mode -- "$file" || ((mode[1] & 8#022)); then
+        printf 'awsenv: not applying the renewal in %s: others may write to it\n' "$file" >&2
+        return 0
+    fi
+    IFS= read -r -d '' code <"$file" || :
+    zf_rm -f -- "$file"
+    eval "$code"
 }
 
 # Warn mode: one line when the session enters the window, one when it has expired.

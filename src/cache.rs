@@ -19,7 +19,7 @@ const DEFAULT_REFRESH_WINDOW: i64 = 300;
 const MAX_LIFETIME: i64 = 48 * 3600;
 
 /// An open, trusted cache directory.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Cache {
     dir: PathBuf,
 }
@@ -86,7 +86,7 @@ pub fn refresh_window(ctx: &Context) -> i64 {
 
 /// `AWSENV_CACHE_DIR`, else the platform's: `$XDG_CACHE_HOME/awsenv` or `~/.cache/awsenv`,
 /// `%LOCALAPPDATA%\awsenv` on Windows.
-fn cache_dir(ctx: &Context) -> Option<PathBuf> {
+pub fn cache_dir(ctx: &Context) -> Option<PathBuf> {
     match ctx.var("AWSENV_CACHE_DIR") {
         Some(dir) => Some(PathBuf::from(dir)),
         None => platform::cache_dir(ctx),
@@ -107,6 +107,16 @@ impl Cache {
         opened
             .map_err(|why| eprintln!("awsenv: warning: {why}; working without the cache"))
             .ok()
+    }
+
+    /// Another private directory of awsenv's, checked and written as the cache is (the
+    /// background renewals' snippets); the error completes "directory X …".
+    pub fn open_private(dir: &Path) -> Result<Cache, String> {
+        Self::open_dir(dir)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The checks of `open`; the error completes "cache directory X …".

@@ -56,8 +56,8 @@ pub enum Command {
     #[command(
         long_about = "Print the shell integration for SHELL: an `awsenv` wrapper function so \
             `awsenv assume` and `awsenv unset` act on the current shell, a prompt hook that \
-            warns before the session expires (or re-assumes it, AWSENV_AUTO=refresh), \
-            AWSENV_PROMPT kept current, and completions.\n\n\
+            warns before the session expires (or renews it in the background, \
+            AWSENV_AUTO=refresh), AWSENV_PROMPT kept current, and completions.\n\n\
             bash (~/.bashrc):    eval \"$(awsenv init bash)\"\n\
             zsh (~/.zshrc):      eval \"$(awsenv init zsh)\"\n\
             fish (config.fish):  awsenv init fish | source\n\
@@ -134,6 +134,10 @@ pub enum Command {
             Example: awsenv console prod --service s3 --region eu-west-1"
     )]
     Console(ConsoleArgs),
+    /// Start renewing the exported session in the background (the prompt hook's, with
+    /// AWSENV_AUTO=refresh); print the file its result will be written to
+    #[command(hide = true)]
+    Renew(RenewArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -278,6 +282,19 @@ pub struct ShellArg {
     /// Shell dialect [default: $AWSENV_SHELL, else $SHELL, else sh]
     #[arg(long, short = 's', value_name = "S")]
     pub shell: Option<Shell>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// The dialect of the snippet the renewal writes
+    #[arg(long, short = 's', value_name = "S")]
+    pub shell: Shell,
+    /// The process id of the shell that applies it
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(u32).range(1..))]
+    pub pid: u32,
+    /// Be the renewal itself, in the background (what `renew` starts)
+    #[arg(long, hide = true)]
+    pub worker: bool,
 }
 
 #[derive(Debug, Args)]

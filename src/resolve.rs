@@ -426,13 +426,7 @@ fn roles(
     request: &Request,
     region: Option<&str>,
 ) -> Result<Credentials> {
-    let key = Key {
-        profile: request.profile.clone(),
-        role_chain: chain_identity(ctx, chain),
-        duration: Some(plan.duration),
-        mfa_serial: chain.roles.iter().find_map(|h| h.mfa_serial.clone()),
-        kind: "role",
-    };
+    let key = role_key(ctx, chain, plan, request);
     let store = Cache::open(ctx);
     cached(ctx, store.as_ref(), &key, request.refresh, || {
         let sts = client(ctx, config, region, &request.profile)?;
@@ -447,6 +441,89 @@ fn roles(
         let source = source_credentials(ctx, &sts, config, chain, request)?;
         hops.assume_all(source, plan)
     })
+}
+
+/// The cache entry of a role chain's session.
+fn role_key(ctx: &Context, chain: &Chain, plan: &Plan, request: &Request) -> Key {
+    Key {
+        profile: request.profile.clone(),
+        role_chain: chain_identity(ctx, chain),
+        duration: Some(plan.duration),
+        mfa_serial: chain.roles.iter().find_map(|h| h.mfa_serial.clone()),
+        kind: "role",
+    }
+}
+
+/// The cache entry of the MFA session (GetSessionToken) of `chain`'s source for `serial`.
+fn mfa_session_key(chain: &Chain, serial: &str) -> Key {
+    Key {
+        profile: chain.source.profile().to_owned(),
+        role_chain: Vec::new(),
+        duration: Some(MFA_SESSION),
+        mfa_serial: Some(serial.to_owned()),
+        kind: "mfa-session",
+    }
+}
+
+/// Why `request` could not be resolved without asking anything (an MFA code, an SSO
+/// login), as far as the files and the caches tell without a request; `None` when nothing
+/// is in the way. The background renewal does not start then. Anything this cannot see
+/// (STS refusing, a lost network) makes the renewal itself fail, with a message.
+pub fn needs_input(ctx: &Context, config: &Config, request: &Request) -> Result<Option<String>> {
+    let chain = config.chain(&request.profile)?;
+    let store = Cache::open(ctx);
+    let (now, window) = (ctx.now(), cache::refresh_window(ctx));
+    let hit = |key: &Key| {
+        store
+            .as_ref()
+            .is_some_and(|s| s.get(key, now, window).is_some())
+    };
+    if !chain.roles.is_empty() {
+        let plan = Plan::check(ctx, &chain, request)?;
+        if hit(&role_key(ctx, &chain, &plan, request)) {
+            return Ok(None);
+        }
+        let long_term_source = matches!(
+            &chain.source,
+            Source::Static { keys, .. } if keys.session_token.is_none()
+        );
+        for (i, hop) in chain.roles.iter().enumerate() {
+            let Some(serial) = &hop.mfa_serial else {
+                continue;
+            };
+            // Long-term keys sign the first hop through a cached MFA session; anything else
+            // passes a code to AssumeRole itself.
+            if i == 0 && long_term_source && hit(&mfa_session_key(&chain, serial)) {
+                continue;
+            }
+            return Ok(Some(format!(
+                "assuming {} {}; run `awsenv assume {}` in a terminal",
+                hop.role_arn,
+                mfa::NEEDS_CODE,
+                shell_words::quote(&request.profile)
+            )));
+        }
+    }
+    if let Source::Provider {
+        profile: sso_profile,
+        kind: Kind::Sso,
+    } = &chain.source
+    {
+        let role = sso::credentials::Role::of(config, sso_profile, &request.profile)?;
+        let usable = match sso::credentials::token_state(ctx, &role.session) {
+            sso::credentials::TokenState::Missing => false,
+            sso::credentials::TokenState::Valid { .. } => true,
+            sso::credentials::TokenState::Expired { refreshable, .. } => refreshable,
+        };
+        if !usable && !hit(&role.key(ctx)) {
+            return Ok(Some(format!(
+                "{} needs a login; run `{}`",
+                role.session.describe(),
+                sso::login_command(&request.profile)
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// What makes one chain's session differ from another's beyond the role ARNs: the source,
@@ -576,13 +653,7 @@ impl Hops<'_> {
 
     /// The source's GetSessionToken for `serial`, from the cache when it is still good.
     fn mfa_session(&self, serial: &str, long_term: &Credentials) -> Result<Credentials> {
-        let key = Key {
-            profile: self.chain.source.profile().to_owned(),
-            role_chain: Vec::new(),
-            duration: Some(MFA_SESSION),
-            mfa_serial: Some(serial.to_owned()),
-            kind: "mfa-session",
-        };
+        let key = mfa_session_key(self.chain, serial);
         let (ctx, sts, profile) = (self.ctx, self.sts, self.profile);
         // A valid MFA session is reused even with --refresh: refreshing the role must not
         // need a new code.

@@ -135,6 +135,27 @@ impl Shell {
         }
     }
 
+    /// Code that prints `line` on stderr with the shell's builtins and changes no variable:
+    /// what a background renewal leaves for the prompt hook when it failed. For nushell,
+    /// which reads records, it is the line as a JSON string, which its hook prints.
+    pub fn warning(self, line: &str) -> String {
+        let line: String = line
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let quoted = self.quote(&line);
+        match self {
+            Shell::Sh | Shell::Bash | Shell::Zsh | Shell::Fish => {
+                format!("printf '%s\\n' {quoted} >&2\n")
+            }
+            Shell::PowerShell => format!("[Console]::Error.WriteLine({quoted})\n"),
+            Shell::Nu => format!("{quoted}\n"),
+            Shell::Elvish => format!("echo {quoted} >&2\n"),
+            Shell::Xonsh => format!("print({quoted}, file=__import__('sys').stderr)\n"),
+            Shell::Tcsh => format!("printf '%s\\n' {quoted} > /dev/stderr\n"),
+        }
+    }
+
     /// The whole snippet for `ops`, or an error before anything is written.
     pub fn render(self, ops: &[Op]) -> Result<String, SnippetError> {
         let mut out = String::new();
@@ -400,6 +421,30 @@ mod tests {
             Shell::PowerShell.render(&ops).unwrap(),
             "$env:A = 'v'\nRemove-Item -LiteralPath Env:B -ErrorAction Ignore\n"
         );
+    }
+
+    #[test]
+    fn warnings_print_one_quoted_line_on_stderr() {
+        let line = "awsenv: profile `it's`: $x\nnext";
+        assert_eq!(
+            Shell::Bash.warning(line),
+            "printf '%s\\n' 'awsenv: profile `it'\\''s`: $x next' >&2\n"
+        );
+        assert_eq!(
+            Shell::Fish.warning(line),
+            "printf '%s\\n' 'awsenv: profile `it\\'s`: $x next' >&2\n"
+        );
+        assert_eq!(
+            Shell::PowerShell.warning("a'b\u{2019}"),
+            "[Console]::Error.WriteLine('a''b' + [char]0x2019)\n"
+        );
+        assert_eq!(Shell::Nu.warning("a\"b"), "\"a\\\"b\"\n");
+        assert_eq!(Shell::Elvish.warning("it's"), "echo 'it''s' >&2\n");
+        assert_eq!(
+            Shell::Tcsh.warning("wow!"),
+            "printf '%s\\n' 'wow'\\!'' > /dev/stderr\n"
+        );
+        assert!(Shell::Xonsh.warning("x").starts_with("print("));
     }
 
     #[test]

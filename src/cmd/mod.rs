@@ -13,6 +13,7 @@ mod exec;
 mod init;
 mod list;
 mod prompt;
+mod renew;
 mod sso;
 pub mod status;
 mod unset;
@@ -45,6 +46,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
         Command::CredentialProcess(args) => credential_process::run(&args, ctx).map(|()| 0),
         Command::Sso(command) => sso::run(command, ctx).map(|()| 0),
         Command::Console(args) => console::run(&args, ctx).map(|()| 0),
+        Command::Renew(args) => renew::run(&args, ctx),
     };
     result.unwrap_or_else(|error| {
         report(&error);

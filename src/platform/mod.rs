@@ -1,6 +1,7 @@
 //! The few calls that differ by operating system: who owns the cache directory, opening a
 //! file without following a link, private file modes, the terminal for the MFA prompt, the
-//! console signals while `exec` waits for its child, and the home directory.
+//! console signals while `exec` waits for its child, a child detached from the shell (the
+//! prompt hook's background renewal), and the home and runtime directories.
 //!
 //! `cfg` lives here and nowhere else; each function has the same signature on every OS.
 

@@ -22,6 +22,11 @@ pub fn cache_dir(ctx: &crate::env::Context) -> Option<PathBuf> {
     }
 }
 
+/// `$XDG_RUNTIME_DIR`: the user's private, in-memory directory, where one is set.
+pub fn runtime_dir(ctx: &crate::env::Context) -> Option<PathBuf> {
+    ctx.var("XDG_RUNTIME_DIR").map(PathBuf::from)
+}
+
 /// `HOME`.
 pub fn home_dir(vars: &HashMap<String, String>) -> Option<PathBuf> {
     vars.get("HOME")
@@ -83,6 +88,23 @@ pub fn url_opener(url: &str) -> std::process::Command {
     let mut command = std::process::Command::new(program);
     command.arg(url);
     command
+}
+
+/// `command`'s child runs apart from the shell that started awsenv: a session of its own,
+/// so it has no controlling terminal (nothing can prompt on it), is in no job of the shell
+/// and gets neither its Ctrl-C nor the terminal's hangup.
+pub fn detach(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and only calls setsid, which is
+    // async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
 }
 
 /// The terminal, to read from and write to, or `None` when there is none.

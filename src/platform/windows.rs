@@ -9,7 +9,9 @@ use std::os::windows::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 
-use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, LocalFree};
+use windows_sys::Win32::Foundation::{
+    CloseHandle, HANDLE, HANDLE_FLAG_INHERIT, INVALID_HANDLE_VALUE, LocalFree, SetHandleInformation,
+};
 use windows_sys::Win32::Security::Authorization::{GetNamedSecurityInfoW, SE_FILE_OBJECT};
 use windows_sys::Win32::Security::{
     EqualSid, GetTokenInformation, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID,
@@ -18,8 +20,13 @@ use windows_sys::Win32::Security::{
 use windows_sys::Win32::Storage::FileSystem::{
     FILE_ATTRIBUTE_REPARSE_POINT, FILE_FLAG_OPEN_REPARSE_POINT,
 };
-use windows_sys::Win32::System::Console::{CTRL_BREAK_EVENT, CTRL_C_EVENT, SetConsoleCtrlHandler};
-use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+use windows_sys::Win32::System::Console::{
+    CTRL_BREAK_EVENT, CTRL_C_EVENT, GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE,
+    STD_OUTPUT_HANDLE, SetConsoleCtrlHandler,
+};
+use windows_sys::Win32::System::Threading::{
+    CREATE_NEW_PROCESS_GROUP, DETACHED_PROCESS, GetCurrentProcess, OpenProcessToken,
+};
 
 /// The dialect when nothing names one: Windows users are PowerShell users.
 pub const DEFAULT_SHELL: crate::shell::Shell = crate::shell::Shell::PowerShell;
@@ -31,6 +38,11 @@ pub const CACHE_BASE: &str = "LOCALAPPDATA";
 pub fn cache_dir(ctx: &crate::env::Context) -> Option<PathBuf> {
     ctx.var("LOCALAPPDATA")
         .map(|base| Path::new(base).join("awsenv"))
+}
+
+/// Windows has no `XDG_RUNTIME_DIR`: private files go under the cache directory.
+pub fn runtime_dir(_ctx: &crate::env::Context) -> Option<PathBuf> {
+    None
 }
 
 /// `HOME`, else `USERPROFILE`, else `HOMEDRIVE` + `HOMEPATH`: the rule of the AWS SDKs.
@@ -87,6 +99,26 @@ pub fn url_opener(url: &str) -> std::process::Command {
     let mut command = std::process::Command::new("cmd");
     command.raw_arg(format!("/c start \"\" \"{url}\""));
     command
+}
+
+/// `command`'s child runs apart from the console that started awsenv: no console of its own
+/// (nothing can prompt on it), a process group of its own (the console's Ctrl-C does not
+/// reach it). This process's standard handles are made non-inheritable first: the child
+/// would otherwise hold the pipe a shell reads awsenv's output from, and the shell would
+/// wait for the child to end.
+pub fn detach(command: &mut std::process::Command) {
+    use std::os::windows::process::CommandExt;
+    for id in [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE] {
+        // SAFETY: GetStdHandle has no preconditions; SetHandleInformation is given a handle
+        // of this process (or fails harmlessly on a null or invalid one).
+        unsafe {
+            let handle = GetStdHandle(id);
+            if !handle.is_null() && handle != INVALID_HANDLE_VALUE {
+                SetHandleInformation(handle, HANDLE_FLAG_INHERIT, 0);
+            }
+        }
+    }
+    command.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP);
 }
 
 /// The console, to read from (`CONIN$`) and write to (`CONOUT$`), or `None` when there is none.

@@ -1,6 +1,7 @@
 //! A stub STS of our own, for what moto cannot do: error codes, throttling, malformed and
 //! expired replies, a skewed `Date` header, an endpoint that accepts and never answers,
-//! credentials that expire in seconds, and a change of behaviour while a test runs.
+//! credentials that expire in seconds, a slow STS (every answer after a delay, which a test
+//! may change while it runs), and a change of behaviour while a test runs.
 //! It is also the console's federation endpoint: `GET /federation?Action=getSigninToken…`
 //! (the query is recorded like a form) answers a sign-in token.
 //!
@@ -10,7 +11,7 @@
 use std::collections::HashMap;
 use std::io::BufReader;
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -78,9 +79,12 @@ struct Shared {
     /// Every access key handed out, with its expiry: a request signed with one that has
     /// expired gets `ExpiredToken`, as from STS.
     issued: Mutex<HashMap<String, i64>>,
-    delay: Duration,
+    /// How long each answer waits, in milliseconds.
+    delay_ms: AtomicU64,
     stop: AtomicBool,
     served: AtomicUsize,
+    /// Replies written, whatever they said.
+    answered: AtomicUsize,
     requests: Mutex<Vec<HashMap<String, String>>>,
 }
 
@@ -106,9 +110,10 @@ impl Stub {
         let shared = Arc::new(Shared {
             behaviour: Mutex::new(behaviour),
             issued: Mutex::new(HashMap::new()),
-            delay,
+            delay_ms: AtomicU64::new(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
             stop: AtomicBool::new(false),
             served: AtomicUsize::new(0),
+            answered: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
         });
         let s = Arc::clone(&shared);
@@ -145,6 +150,18 @@ impl Stub {
     /// Every request received, whatever its action.
     pub fn total(&self) -> usize {
         self.shared.requests.lock().unwrap().len()
+    }
+
+    /// How many replies have been written: a request counted by `total` and not here is
+    /// still being worked on.
+    pub fn answered(&self) -> usize {
+        self.shared.answered.load(Ordering::SeqCst)
+    }
+
+    /// Wait `delay` before each answer to the requests that arrive from now on: a slow STS.
+    pub fn set_delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Answer the requests that arrive from now on with `behaviour`.
@@ -201,9 +218,11 @@ fn serve(stream: TcpStream, shared: &Shared, started: Instant) {
         }
         return;
     }
-    sleep_unless_stopped(shared.delay, shared, started);
+    let delay = Duration::from_millis(shared.delay_ms.load(Ordering::SeqCst));
+    sleep_unless_stopped(delay, shared, started);
     let reply = respond(&behaviour, &form, n, shared);
     http::reply(writer, &reply);
+    shared.answered.fetch_add(1, Ordering::SeqCst);
 }
 
 fn sleep_unless_stopped(delay: Duration, shared: &Shared, started: Instant) {
