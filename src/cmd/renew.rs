@@ -18,7 +18,6 @@ use crate::platform;
 use crate::profile::Config;
 use crate::resolve::{self, Request};
 use crate::shell::Shell;
-use crate::sts;
 
 use super::{assume, write_stdout};
 
@@ -169,7 +168,7 @@ fn deadline(ctx: &Context, profile: &str) -> i64 {
         .and_then(|config| config.chain(profile).ok())
         .map_or(1, |chain| chain.roles.len());
     let calls = i64::try_from(hops).unwrap_or(i64::MAX).saturating_add(2);
-    sts::call_timeout(ctx)
+    crate::aws::call_timeout(ctx)
         .saturating_mul(calls)
         .saturating_add(5)
 }
