@@ -12,6 +12,8 @@ mod doctor;
 mod duration;
 mod env;
 mod error;
+mod files;
+mod keys;
 mod mfa;
 mod picker;
 mod platform;

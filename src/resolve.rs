@@ -34,6 +34,8 @@ pub struct Request {
     pub no_input: bool,
     /// Never start an SSO login, even on a terminal.
     pub no_login: bool,
+    /// Hand out a keyring profile's long-term key itself, not a GetSessionToken session.
+    pub no_session: bool,
 }
 
 /// Credentials and the region that goes with them.
@@ -50,6 +52,10 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
     let credentials = match (&chain.source, chain.roles.is_empty()) {
         // Static keys need no STS client: built apart from `source_credentials`.
         (Source::Static { keys, .. }, true) => keys.credentials(),
+        // Keyring keys become a cached session: a hit reads neither the keyring nor STS.
+        (Source::Keyring { profile }, true) => {
+            keyring_session(ctx, config, profile, request, region.as_deref())?
+        }
         // So does an SSO profile: the portal, not STS, and a cache hit starts nothing.
         (
             Source::Provider {
@@ -113,6 +119,61 @@ pub fn resolve_temporary(ctx: &Context, config: &Config, request: &Request) -> R
             })
         }
     }
+}
+
+/// A keyring profile's GetSessionToken session (with MFA when it has `mfa_serial`), from
+/// the cache when it holds one; the keyring is read only on a miss. `--no-session`: the
+/// long-term key itself.
+fn keyring_session(
+    ctx: &Context,
+    config: &Config,
+    profile: &str,
+    request: &Request,
+    region: Option<&str>,
+) -> Result<Credentials> {
+    if request.no_session {
+        return crate::keys::long_term(ctx, profile);
+    }
+    let mfa_serial = config
+        .get(profile)
+        .and_then(|p| p.get("mfa_serial"))
+        .map(str::to_owned);
+    let duration = request.duration.unwrap_or(DEFAULT_DURATION);
+    let code = mfa::Code::new(
+        request.mfa_code.as_deref(),
+        request.no_input,
+        &request.profile,
+    )?;
+    let key = Key {
+        profile: profile.to_owned(),
+        role_chain: vec![
+            "keyring".to_owned(),
+            format!("endpoint={}", sts::custom_endpoint(ctx).unwrap_or("")),
+        ],
+        duration: Some(duration),
+        mfa_serial: mfa_serial.clone(),
+        kind: "session",
+    };
+    let store = Cache::open(ctx);
+    cached(ctx, store.as_ref(), &key, request.refresh, || {
+        let long_term = crate::keys::long_term(ctx, profile)?;
+        let sts = client(ctx, region, &request.profile)?;
+        let mfa = match &mfa_serial {
+            Some(serial) => Some((serial.as_str(), code.get(serial, &request.profile)?)),
+            None => None,
+        };
+        sts.session_token(
+            &long_term,
+            mfa.as_ref().map(|(s, c)| (*s, c.as_str())),
+            duration,
+        )
+        .map_err(|f| {
+            Error::credentials(
+                &request.profile,
+                format!("GetSessionToken with its key from the keyring: {f}"),
+            )
+        })
+    })
 }
 
 /// Everything about a role chain that can be checked without a request.
@@ -374,6 +435,7 @@ fn source_credentials(
     let profile = request.profile.as_str();
     let provided = match &chain.source {
         Source::Static { keys, .. } => return Ok(keys.credentials()),
+        Source::Keyring { profile } => return crate::keys::long_term(ctx, profile),
         Source::Provider {
             profile: sso_profile,
             kind: Kind::Sso,

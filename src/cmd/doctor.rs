@@ -62,6 +62,7 @@ fn all_checks(args: &DoctorArgs, ctx: &Context) -> Vec<Check> {
     ));
     if let Some(config) = &config {
         checks.extend(profile_checks(config, profile.as_deref()));
+        checks.extend(crate::doctor::keys::checks(ctx, config, profile.as_deref()));
         if let Some(p) = profile.as_deref() {
             checks.extend(crate::doctor::sso::token(ctx, config, p));
         }

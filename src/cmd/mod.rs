@@ -11,6 +11,7 @@ mod credential_process;
 mod doctor;
 mod exec;
 mod init;
+mod keys;
 mod list;
 mod prompt;
 mod sso;
@@ -45,6 +46,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
         Command::CredentialProcess(args) => credential_process::run(&args, ctx).map(|()| 0),
         Command::Sso(command) => sso::run(command, ctx).map(|()| 0),
         Command::Console(args) => console::run(&args, ctx).map(|()| 0),
+        Command::Keys(command) => keys::run(command, ctx).map(|()| 0),
     };
     result.unwrap_or_else(|error| {
         report(&error);

@@ -8,6 +8,7 @@ pub mod caches;
 pub mod environment;
 pub mod files;
 pub mod imds;
+pub mod keys;
 pub mod online;
 pub mod sso;
 
