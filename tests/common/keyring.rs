@@ -57,8 +57,36 @@ impl SecretService {
             std::os::unix::fs::PermissionsExt::from_mode(0o700),
         )
         .unwrap();
+        // A bus of its own configuration: no service directories, so nothing is started by
+        // D-Bus activation (the system's gnome-keyring would answer on a `--session` bus).
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+                dir.path().join("run").display()
+            ),
+        )
+        .unwrap();
         let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--fork", "--nopidfile", "--print-address=1", "--print-pid=1"])
+            .arg(format!("--config-file={}", config.display()))
+            .args([
+                "--fork",
+                "--nopidfile",
+                "--print-address=1",
+                "--print-pid=1",
+            ])
             .env_clear()
             .env("HOME", dir.path())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -86,9 +114,18 @@ impl SecretService {
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.address.clone()),
             ("HOME".into(), d.display().to_string()),
             ("XDG_DATA_HOME".into(), d.join("data").display().to_string()),
-            ("XDG_CONFIG_HOME".into(), d.join("config").display().to_string()),
-            ("XDG_CACHE_HOME".into(), d.join("cache").display().to_string()),
-            ("XDG_RUNTIME_DIR".into(), d.join("run").display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                d.join("config").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME".into(),
+                d.join("cache").display().to_string(),
+            ),
+            (
+                "XDG_RUNTIME_DIR".into(),
+                d.join("run").display().to_string(),
+            ),
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
         ]
     }
