@@ -24,6 +24,9 @@ use crate::shell::Shell;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log each decision to stderr: chain, cache, requests, retries (as AWSENV_LOG=debug)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 
 #[cfg(any(target_env = "musl", test))]
 mod arena;
+mod aws;
 mod cache;
 mod cli;
 mod cmd;
@@ -14,6 +15,7 @@ mod env;
 mod error;
 mod files;
 mod keys;
+mod log;
 mod mfa;
 mod picker;
 mod platform;
@@ -38,7 +40,10 @@ fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let ctx = env::Context::from_process();
     let code = match cli::Cli::try_parse_from(&args) {
-        Ok(cli) => cmd::dispatch(cli.command, &ctx),
+        Ok(cli) => {
+            log::init(cli.verbose, &ctx);
+            cmd::dispatch(cli.command, &ctx)
+        }
         Err(error) => cmd::usage_failure(&error, &args, &ctx),
     };
     std::process::exit(code);

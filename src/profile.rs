@@ -133,6 +133,8 @@ pub struct Config {
     credentials_path: PathBuf,
     /// The profiles the keyring index lists for the configured backend.
     keyring: Vec<String>,
+    /// What `set` was parsed from, to parse again with another profile selected.
+    source: (Fs, Env, aws_runtime::env_config::file::EnvConfigFiles),
 }
 
 impl Config {
@@ -165,7 +167,21 @@ impl Config {
             config_path,
             credentials_path,
             keyring: crate::keys::indexed_profiles(ctx),
+            source: (fs, env, files),
         })
+    }
+
+    /// The files as aws-config's setting loaders read them, with `profile` as the selected
+    /// profile (`None`: `AWS_PROFILE`, else `default`).
+    pub fn sections(&self, profile: Option<&str>) -> ProfileSet {
+        let Some(profile) = profile.filter(|p| *p != self.set.selected_profile()) else {
+            return self.set.clone();
+        };
+        let (fs, env, files) = &self.source;
+        let selected = Some(std::borrow::Cow::Owned(profile.to_owned()));
+        // The same bytes parsed once already: a second parse cannot fail.
+        block_on(aws_config::profile::load(fs, env, files, selected))
+            .unwrap_or_else(|_| self.set.clone())
     }
 
     pub fn config_path(&self) -> &PathBuf {
@@ -202,7 +218,7 @@ impl Config {
         self.set.get_profile(name)
     }
 
-    fn unknown(&self, name: &str) -> Error {
+    pub fn unknown(&self, name: &str) -> Error {
         let near = self.closest(name);
         let hint = match near.as_slice() {
             [] => "`awsenv list` shows the profiles there are".to_owned(),
@@ -257,7 +273,7 @@ impl Config {
     /// `kind_of`, with the keyring: a profile with keys there is kind `keyring` (over a
     /// plaintext copy), and so is one whose `credential_process` runs awsenv's own
     /// `credential-process` for itself (resolved here, never by running awsenv again).
-    fn kind_of(&self, profile: &Profile) -> Kind {
+    pub fn kind_of(&self, profile: &Profile) -> Kind {
         let base = kind_of(profile);
         let own_process = profile
             .get("credential_process")
@@ -281,131 +297,9 @@ impl Config {
         self.keyring.iter().any(|p| p == name)
     }
 
-    /// The chain `name` resolves to: cycles, missing sources and incomplete keys are errors.
+    /// The chain `name` resolves to (`resolve::chain`, where the rules live).
     pub fn chain(&self, name: &str) -> Result<Chain> {
-        let mut roles = Vec::new();
-        let mut seen: Vec<String> = Vec::new();
-        let mut region = None;
-        let mut current = name.to_owned();
-        loop {
-            if seen.contains(&current) {
-                seen.push(current);
-                return Err(Error::usage(
-                    name,
-                    format!(
-                        "source_profile cycle: {}; point one of them at a profile with keys",
-                        seen.join(" -> ")
-                    ),
-                ));
-            }
-            let profile = match self.get(&current) {
-                Some(p) => p,
-                None if current == name => return Err(self.unknown(name)),
-                None => {
-                    return Err(Error::usage(
-                        name,
-                        format!(
-                            "source_profile `{current}` (named by `{}`) does not exist; add it or fix the name",
-                            seen.last().map_or(name, String::as_str)
-                        ),
-                    ));
-                }
-            };
-            seen.push(current.clone());
-            if region.is_none() {
-                region = profile.get("region").map(str::to_owned);
-            }
-            let source = match self.kind_of(profile) {
-                Kind::Role => {
-                    roles.push(role_hop(profile));
-                    match (
-                        profile.get("source_profile"),
-                        profile.get("credential_source"),
-                    ) {
-                        (Some(_), Some(_)) => {
-                            return Err(Error::usage(
-                                name,
-                                format!(
-                                    "profile `{current}` sets both source_profile and credential_source; keep one"
-                                ),
-                            ));
-                        }
-                        (Some(next), None) if next == current => {
-                            // A role profile that is its own source uses its own keys.
-                            Source::Static {
-                                profile: current.clone(),
-                                keys: static_keys(profile, name)?,
-                            }
-                        }
-                        (Some(next), None) => {
-                            current = next.to_owned();
-                            continue;
-                        }
-                        (None, Some(source)) => {
-                            let source = match source {
-                                "Environment" | "Ec2InstanceMetadata" | "EcsContainer" => {
-                                    source.to_owned()
-                                }
-                                other => {
-                                    return Err(Error::usage(
-                                        name,
-                                        format!(
-                                            "credential_source `{other}` in profile `{current}` is not one of Environment, Ec2InstanceMetadata, EcsContainer"
-                                        ),
-                                    ));
-                                }
-                            };
-                            Source::CredentialSource {
-                                profile: current.clone(),
-                                source,
-                            }
-                        }
-                        (None, None) => {
-                            return Err(Error::usage(
-                                name,
-                                format!(
-                                    "profile `{current}` has role_arn but no source_profile or credential_source; add one"
-                                ),
-                            ));
-                        }
-                    }
-                }
-                Kind::Static => Source::Static {
-                    profile: current.clone(),
-                    keys: static_keys(profile, name)?,
-                },
-                Kind::Keyring => Source::Keyring {
-                    profile: current.clone(),
-                },
-                kind @ (Kind::Sso | Kind::Login | Kind::Process | Kind::WebIdentity) => {
-                    Source::Provider {
-                        profile: current.clone(),
-                        kind,
-                    }
-                }
-                Kind::None => {
-                    let what = if current == name {
-                        "has no credentials (no keys, role_arn, sso, login_session, credential_process or web_identity_token_file)".to_owned()
-                    } else {
-                        format!(
-                            "is the source of `{}` but has no credentials",
-                            seen[seen.len() - 2]
-                        )
-                    };
-                    return Err(Error::usage(
-                        name,
-                        format!("profile `{current}` {what}; add them or pick another profile"),
-                    ));
-                }
-            };
-            roles.reverse();
-            return Ok(Chain {
-                profile: name.to_owned(),
-                source,
-                roles,
-                region,
-            });
-        }
+        crate::resolve::chain(self, name)
     }
 }
 
@@ -425,44 +319,6 @@ pub fn kind_of(profile: &Profile) -> Kind {
     } else {
         Kind::None
     }
-}
-
-fn role_hop(profile: &Profile) -> RoleHop {
-    let get = |k: &str| profile.get(k).map(str::to_owned);
-    RoleHop {
-        profile: profile.name().to_owned(),
-        role_arn: get("role_arn").unwrap_or_default(),
-        external_id: get("external_id"),
-        session_name: get("role_session_name"),
-        duration_seconds: get("duration_seconds"),
-        mfa_serial: get("mfa_serial"),
-    }
-}
-
-fn static_keys(profile: &Profile, wanted: &str) -> Result<StaticKeys> {
-    let access_key_id = profile.get("aws_access_key_id").unwrap_or_default();
-    let secret = profile.get("aws_secret_access_key").unwrap_or_default();
-    if access_key_id.is_empty() || secret.is_empty() {
-        let whose = if profile.name() == wanted {
-            "it".to_owned()
-        } else {
-            format!("its source `{}`", profile.name())
-        };
-        return Err(Error::usage(
-            wanted,
-            format!(
-                "{whose} needs both aws_access_key_id and aws_secret_access_key; add the missing one"
-            ),
-        ));
-    }
-    Ok(StaticKeys {
-        access_key_id: access_key_id.to_owned(),
-        secret_access_key: secret.to_owned(),
-        session_token: profile
-            .get("aws_session_token")
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned),
-    })
 }
 
 /// `AWS_CONFIG_FILE` (var) or `~/.aws/config` (file), and the like for credentials.
@@ -551,7 +407,7 @@ fn one_line(text: &str) -> String {
 ///
 /// aws-config's profile loader is `async` but reads files with `std::fs`, so it is ready on
 /// its first poll; this keeps the prompt's critical path free of an async runtime.
-fn block_on<F: Future>(future: F) -> F::Output {
+pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = std::task::Context::from_waker(Waker::noop());
     loop {

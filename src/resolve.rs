@@ -8,8 +8,9 @@
 use crate::cache::{self, Cache, Key};
 use crate::env::{self, Context, Credentials};
 use crate::error::{Error, Result};
+use crate::log::debug;
 use crate::mfa;
-use crate::profile::{Chain, Config, Kind, RoleHop, Source};
+use crate::profile::{Chain, Config, Kind, Profile, RoleHop, Source, StaticKeys};
 use crate::sso;
 use crate::sts::{self, AssumeRole, Provided, Sts};
 
@@ -65,7 +66,7 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
             true,
         ) => sso_credentials(ctx, config, profile, request)?,
         (_, true) => {
-            let sts = client(ctx, region.as_deref(), &request.profile)?;
+            let sts = client(ctx, config, region.as_deref(), &request.profile)?;
             source_credentials(ctx, &sts, config, &chain, request)?
         }
         (_, false) => {
@@ -76,6 +77,253 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
     Ok(Resolved {
         credentials,
         region,
+    })
+}
+
+/// The chain `name` resolves to, by the rules botocore (the AWS CLI) and aws-config share;
+/// where they differ, the AWS CLI's. Each rule has a unit test named after it:
+///
+/// - a source profile with static keys ends the chain there: its own `role_arn` is not
+///   assumed;
+/// - the selected profile's keys are ignored when it has `role_arn` (it is assumed);
+/// - `source_profile` and `credential_source` together are an error;
+/// - a profile whose `source_profile` is itself uses its own keys, once;
+/// - half a key pair is an error naming the missing half;
+/// - a `source_profile` cycle is an error naming it;
+/// - `web_identity_token_file` needs `role_arn`;
+/// - `credential_source` is one of `Environment`, `Ec2InstanceMetadata`, `EcsContainer`.
+pub fn chain(config: &Config, name: &str) -> Result<Chain> {
+    let mut roles = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut region = None;
+    let mut current = name.to_owned();
+    loop {
+        if seen.contains(&current) {
+            seen.push(current);
+            return Err(Error::usage(
+                name,
+                format!(
+                    "source_profile cycle: {}; point one of them at a profile with keys",
+                    seen.join(" -> ")
+                ),
+            ));
+        }
+        let profile = match config.get(&current) {
+            Some(p) => p,
+            None if current == name => return Err(config.unknown(name)),
+            None => {
+                return Err(Error::usage(
+                    name,
+                    format!(
+                        "source_profile `{current}` (named by `{}`) does not exist; add it or fix the name",
+                        seen.last().map_or(name, String::as_str)
+                    ),
+                ));
+            }
+        };
+        seen.push(current.clone());
+        if region.is_none() {
+            region = profile.get("region").map(str::to_owned);
+        }
+        let kind = config.kind_of(profile);
+        // Keys in the keyring win over a plaintext copy, and end the chain as keys do.
+        if kind == Kind::Keyring {
+            let source = Source::Keyring {
+                profile: current.clone(),
+            };
+            return Ok(finished(name, source, roles, region));
+        }
+        // Past the selected profile, static keys come first: botocore and aws-config both
+        // stop at a source profile that has them, whatever else it sets.
+        if seen.len() > 1 && has_keys(profile) {
+            let source = Source::Static {
+                profile: current.clone(),
+                keys: static_keys(profile, name)?,
+            };
+            return Ok(finished(name, source, roles, region));
+        }
+        let source = match kind {
+            Kind::Keyring => unreachable!("returned above"),
+            Kind::WebIdentity if profile.get("role_arn").is_none() => {
+                return Err(Error::usage(
+                    name,
+                    format!(
+                        "profile `{current}` sets web_identity_token_file but no role_arn; add role_arn (the role the token is exchanged for)"
+                    ),
+                ));
+            }
+            Kind::Role => {
+                roles.push(role_hop(profile));
+                match (
+                    profile.get("source_profile"),
+                    profile.get("credential_source"),
+                ) {
+                    (Some(_), Some(_)) => {
+                        return Err(Error::usage(
+                            name,
+                            format!(
+                                "profile `{current}` sets both source_profile and credential_source; keep one"
+                            ),
+                        ));
+                    }
+                    (Some(next), None) if next == current => {
+                        // Its own keys sign the AssumeRole of its own role_arn, once.
+                        Source::Static {
+                            profile: current.clone(),
+                            keys: static_keys(profile, name)?,
+                        }
+                    }
+                    (Some(next), None) => {
+                        current = next.to_owned();
+                        continue;
+                    }
+                    (None, Some(source)) => match source {
+                        "Environment" | "Ec2InstanceMetadata" | "EcsContainer" => {
+                            Source::CredentialSource {
+                                profile: current.clone(),
+                                source: source.to_owned(),
+                            }
+                        }
+                        other => {
+                            return Err(Error::usage(
+                                name,
+                                format!(
+                                    "credential_source `{other}` in profile `{current}` is not one of Environment, Ec2InstanceMetadata, EcsContainer"
+                                ),
+                            ));
+                        }
+                    },
+                    (None, None) => {
+                        return Err(Error::usage(
+                            name,
+                            format!(
+                                "profile `{current}` has role_arn but no source_profile or credential_source; add one"
+                            ),
+                        ));
+                    }
+                }
+            }
+            Kind::Static => Source::Static {
+                profile: current.clone(),
+                keys: static_keys(profile, name)?,
+            },
+            kind @ (Kind::Sso | Kind::Login | Kind::Process | Kind::WebIdentity) => {
+                Source::Provider {
+                    profile: current.clone(),
+                    kind,
+                }
+            }
+            Kind::None if has_keys(profile) => Source::Static {
+                profile: current.clone(),
+                keys: static_keys(profile, name)?,
+            },
+            Kind::None => {
+                let what = if current == name {
+                    "has no credentials (no keys, role_arn, sso, login_session, credential_process or web_identity_token_file)".to_owned()
+                } else {
+                    format!(
+                        "is the source of `{}` but has no credentials",
+                        seen[seen.len() - 2]
+                    )
+                };
+                return Err(Error::usage(
+                    name,
+                    format!("profile `{current}` {what}; add them or pick another profile"),
+                ));
+            }
+        };
+        return Ok(finished(name, source, roles, region));
+    }
+}
+
+fn finished(name: &str, source: Source, mut roles: Vec<RoleHop>, region: Option<String>) -> Chain {
+    roles.reverse();
+    let chain = Chain {
+        profile: name.to_owned(),
+        source,
+        roles,
+        region,
+    };
+    debug!(
+        "profile `{name}`: {} from {}",
+        chain
+            .roles
+            .iter()
+            .map(|hop| format!("assume {} (profile `{}`)", hop.role_arn, hop.profile))
+            .rev()
+            .collect::<Vec<_>>()
+            .join(" <- "),
+        describe_source(&chain.source)
+    );
+    chain
+}
+
+fn describe_source(source: &Source) -> String {
+    match source {
+        Source::Static { profile, keys } => format!(
+            "static keys {} of profile `{profile}`",
+            env::mask_key_id(&keys.access_key_id)
+        ),
+        Source::CredentialSource { profile, source } => {
+            format!("credential_source {source} of profile `{profile}`")
+        }
+        Source::Provider { profile, kind } => {
+            format!("the SDK's {} provider for profile `{profile}`", kind.name())
+        }
+        Source::Keyring { profile } => format!("the keyring's key of profile `{profile}`"),
+    }
+}
+
+/// botocore's test for static credentials: either half of the key pair.
+fn has_keys(profile: &Profile) -> bool {
+    ["aws_access_key_id", "aws_secret_access_key"]
+        .iter()
+        .any(|key| profile.get(key).is_some())
+}
+
+fn role_hop(profile: &Profile) -> RoleHop {
+    let get = |k: &str| profile.get(k).map(str::to_owned);
+    RoleHop {
+        profile: profile.name().to_owned(),
+        role_arn: get("role_arn").unwrap_or_default(),
+        external_id: get("external_id"),
+        session_name: get("role_session_name"),
+        duration_seconds: get("duration_seconds"),
+        mfa_serial: get("mfa_serial"),
+    }
+}
+
+/// The profile's key pair; half of one is an error naming the missing half.
+fn static_keys(profile: &Profile, wanted: &str) -> Result<StaticKeys> {
+    let get = |key: &str| profile.get(key).filter(|v| !v.is_empty());
+    let whose = if profile.name() == wanted {
+        "it".to_owned()
+    } else {
+        format!("its source profile `{}`", profile.name())
+    };
+    let (access_key_id, secret) = match (get("aws_access_key_id"), get("aws_secret_access_key")) {
+        (Some(id), Some(secret)) => (id, secret),
+        (id, _) => {
+            let (has, lacks) = if id.is_some() {
+                ("aws_access_key_id", "aws_secret_access_key")
+            } else {
+                ("aws_secret_access_key", "aws_access_key_id")
+            };
+            let has = if get(has).is_some() {
+                format!("has {has} but ")
+            } else {
+                String::new()
+            };
+            return Err(Error::usage(
+                wanted,
+                format!("{whose} {has}lacks {lacks}; add it"),
+            ));
+        }
+    };
+    Ok(StaticKeys {
+        access_key_id: access_key_id.to_owned(),
+        secret_access_key: secret.to_owned(),
+        session_token: get("aws_session_token").map(str::to_owned),
     })
 }
 
@@ -104,7 +352,7 @@ pub fn resolve_temporary(ctx: &Context, config: &Config, request: &Request) -> R
             };
             let store = Cache::open(ctx);
             let session = cached(ctx, store.as_ref(), &key, request.refresh, || {
-                let sts = client(ctx, resolved.region.as_deref(), &request.profile)?;
+                let sts = client(ctx, config, resolved.region.as_deref(), &request.profile)?;
                 sts.session_token(creds, None, key.duration.unwrap_or(DEFAULT_DURATION))
                     .map_err(|f| {
                         Error::credentials(
@@ -157,7 +405,7 @@ fn keyring_session(
     let store = Cache::open(ctx);
     cached(ctx, store.as_ref(), &key, request.refresh, || {
         let long_term = crate::keys::long_term(ctx, profile)?;
-        let sts = client(ctx, region, &request.profile)?;
+        let sts = client(ctx, config, region, &request.profile)?;
         let mfa = match &mfa_serial {
             Some(serial) => Some((serial.as_str(), code.get(serial, &request.profile)?)),
             None => None,
@@ -258,7 +506,7 @@ fn roles(
     };
     let store = Cache::open(ctx);
     cached(ctx, store.as_ref(), &key, request.refresh, || {
-        let sts = client(ctx, region, &request.profile)?;
+        let sts = client(ctx, config, region, &request.profile)?;
         let hops = Hops {
             ctx,
             sts: &sts,
@@ -302,12 +550,23 @@ fn cached(
     fetch: impl FnOnce() -> Result<Credentials>,
 ) -> Result<Credentials> {
     let Some(store) = store else {
+        debug!(
+            "no cache: fetching the {} credentials of `{}`",
+            key.kind, key.profile
+        );
         return fetch();
     };
     // Entries are renamed into place whole, so a hit needs no lock; only a miss takes it,
     // and looks again under it, in case another awsenv stored the entry meanwhile.
     let window = cache::refresh_window(ctx);
     if !refresh && let Some(hit) = store.get(key, ctx.now(), window) {
+        debug!(
+            "cache hit: {} credentials of `{}` ({}), {} s left",
+            key.kind,
+            key.profile,
+            env::mask_key_id(&hit.access_key_id),
+            hit.expires_at.map_or(0, |at| at - ctx.now())
+        );
         return Ok(hit);
     }
     let _lock = store
@@ -317,6 +576,12 @@ fn cached(
     if !refresh && let Some(hit) = store.get(key, ctx.now(), window) {
         return Ok(hit);
     }
+    debug!(
+        "cache miss: {} credentials of `{}`{}",
+        key.kind,
+        key.profile,
+        if refresh { " (--refresh)" } else { "" }
+    );
     let fresh = fetch()?;
     if let Err(e) = store.put(key, &fresh) {
         eprintln!("awsenv: warning: {e}; the credentials were not cached");
@@ -420,8 +685,10 @@ impl Hops<'_> {
     }
 }
 
-fn client(ctx: &Context, region: Option<&str>, profile: &str) -> Result<Sts> {
-    Sts::new(ctx, region).map_err(|f| f.for_profile(profile))
+/// The STS client for `profile`'s requests: its settings govern every hop of its chain, as
+/// the AWS CLI has it.
+fn client(ctx: &Context, config: &Config, region: Option<&str>, profile: &str) -> Result<Sts> {
+    Sts::new(ctx, Some(config), Some(profile), region)
 }
 
 /// The credentials at the root of the chain.
@@ -516,6 +783,191 @@ mod tests {
             duration_seconds: None,
             mfa_serial: None,
         }
+    }
+
+    /// The files `text` (as the config file), loaded as `assume` loads them.
+    fn files(text: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        std::fs::write(&file, text).unwrap();
+        let ctx = ctx(&[
+            ("AWS_CONFIG_FILE", file.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+        ]);
+        let config = Config::load(&ctx).unwrap();
+        (dir, config)
+    }
+
+    fn keys(id: &str) -> String {
+        format!("aws_access_key_id = {id}\naws_secret_access_key = secret-{id}\n")
+    }
+
+    fn hops(chain: &Chain) -> Vec<&str> {
+        chain.roles.iter().map(|h| h.profile.as_str()).collect()
+    }
+
+    fn signer(chain: &Chain) -> (&str, &str) {
+        match &chain.source {
+            Source::Static { profile, keys } => (profile.as_str(), keys.access_key_id.as_str()),
+            other => panic!("not static keys: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn static_keys_on_a_source_profile_end_the_chain() {
+        let (_d, config) = files(&format!(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = B\n\n\
+             [profile B]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = C\n{}\n\
+             [profile C]\n{}",
+            keys("AKIAB"),
+            keys("AKIAC")
+        ));
+        let chain = chain(&config, "A").unwrap();
+        assert_eq!(hops(&chain), ["A"], "B's role is never assumed");
+        assert_eq!(signer(&chain), ("B", "AKIAB"));
+    }
+
+    #[test]
+    fn keys_on_the_selected_profile_are_ignored_when_it_has_role_arn_and_source_profile() {
+        let (_d, config) = files(&format!(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = B\n{}\n\
+             [profile B]\n{}",
+            keys("AKIAA"),
+            keys("AKIAB")
+        ));
+        let chain = chain(&config, "A").unwrap();
+        assert_eq!(hops(&chain), ["A"]);
+        assert_eq!(signer(&chain), ("B", "AKIAB"));
+    }
+
+    #[test]
+    fn source_profile_and_credential_source_together_are_an_error() {
+        let (_d, config) = files(&format!(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = B\n\
+             credential_source = Environment\n\n[profile B]\n{}",
+            keys("AKIAB")
+        ));
+        let err = chain(&config, "A").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let said = err.to_string();
+        assert!(
+            said.contains("both source_profile and credential_source"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_self_referencing_profile_uses_its_own_keys_once() {
+        let (_d, config) = files(&format!(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = A\n{}",
+            keys("AKIAA")
+        ));
+        let chain = chain(&config, "A").unwrap();
+        assert_eq!(hops(&chain), ["A"], "one AssumeRole, no loop");
+        assert_eq!(signer(&chain), ("A", "AKIAA"));
+        // Without keys of its own it has nothing to sign with.
+        let (_d, config) =
+            files("[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = A\n");
+        assert_eq!(chain_err(&config, "A").exit_code(), 2);
+    }
+
+    fn chain_err(config: &Config, name: &str) -> Error {
+        chain(config, name).unwrap_err()
+    }
+
+    #[test]
+    fn partial_keys_are_an_error_naming_the_missing_one() {
+        let (_d, config) = files(
+            "[profile half]\naws_access_key_id = AKIAHALF\n\n\
+             [profile secret-only]\naws_secret_access_key = s\n\n\
+             [profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = half-source\n\n\
+             [profile half-source]\naws_secret_access_key = s\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = half\n",
+        );
+        let said = chain_err(&config, "half").to_string();
+        assert!(said.contains("lacks aws_secret_access_key"), "{said}");
+        let said = chain_err(&config, "secret-only").to_string();
+        assert!(
+            said.contains("has aws_secret_access_key but lacks aws_access_key_id"),
+            "{said}"
+        );
+        // On a source profile, half a pair still counts as keys (botocore): an error, not
+        // its role_arn.
+        let err = chain_err(&config, "role");
+        assert_eq!(err.exit_code(), 2);
+        let said = err.to_string();
+        assert!(
+            said.contains("`half-source`") && said.contains("lacks aws_access_key_id"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_source_profile_cycle_is_an_error_naming_it() {
+        let (_d, config) = files(
+            "[profile A]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = B\n\n\
+             [profile B]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = A\n",
+        );
+        let err = chain_err(&config, "A");
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string()
+                .contains("source_profile cycle: A -> B -> A"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn web_identity_with_role_arn_is_the_sdks_provider_even_as_a_source() {
+        let (_d, config) = files(
+            "[profile w]\nweb_identity_token_file = /tmp/token\nrole_arn = arn:aws:iam::1:role/w\n\n\
+             [profile on-w]\nrole_arn = arn:aws:iam::1:role/o\nsource_profile = w\n",
+        );
+        let direct = chain(&config, "w").unwrap();
+        assert!(
+            direct.roles.is_empty(),
+            "the provider assumes its role itself"
+        );
+        assert_eq!(
+            direct.source,
+            Source::Provider {
+                profile: "w".into(),
+                kind: Kind::WebIdentity
+            }
+        );
+        let on = chain(&config, "on-w").unwrap();
+        assert_eq!(hops(&on), ["on-w"]);
+        assert_eq!(on.source.profile(), "w");
+    }
+
+    #[test]
+    fn web_identity_without_role_arn_is_a_usage_error_naming_role_arn() {
+        let (_d, config) = files("[profile w]\nweb_identity_token_file = /tmp/token\n");
+        let err = chain_err(&config, "w");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("no role_arn"), "{err}");
+    }
+
+    #[test]
+    fn credential_source_is_environment_ec2_instance_metadata_or_ecs_container() {
+        for source in ["Environment", "Ec2InstanceMetadata", "EcsContainer"] {
+            let (_d, config) = files(&format!(
+                "[profile r]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = {source}\n"
+            ));
+            let chain = chain(&config, "r").unwrap();
+            assert_eq!(hops(&chain), ["r"]);
+            assert_eq!(
+                chain.source,
+                Source::CredentialSource {
+                    profile: "r".into(),
+                    source: source.into()
+                }
+            );
+        }
+        let (_d, config) =
+            files("[profile r]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Laptop\n");
+        let err = chain_err(&config, "r");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("`Laptop`"), "{err}");
     }
 
     #[test]

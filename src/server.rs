@@ -313,7 +313,7 @@ fn account_id(
             .nth(4)
             .filter(|a| !a.is_empty())
             .map(str::to_owned),
-        None => crate::sts::caller_identity(ctx, creds, region)
+        None => crate::sts::caller_identity(ctx, Some(profile), creds, region)
             .ok()
             .map(|id| id.account),
     }

@@ -11,24 +11,19 @@ use std::time::Duration;
 
 use aws_config::provider_config::ProviderConfig;
 use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;
-use aws_sdk_sts::config::retry::RetryConfig;
-use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{
-    BehaviorVersion, ConfigBag, IdentityCache, Intercept, ProvideCredentials, Region,
-    RuntimeComponents, SharedCredentialsProvider,
+    ConfigBag, Intercept, ProvideCredentials, Region, RuntimeComponents, SharedCredentialsProvider,
 };
 use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 
+use crate::aws::{self, Aws, Service, Settings};
 use crate::env::{Context, Credentials};
-use crate::error::Error;
-use crate::profile::{self, Kind};
+use crate::error::{Error, Result};
+use crate::log::debug;
+use crate::profile::{self, Config, Kind};
 
-const DEFAULT_REGION: &str = "us-east-1";
-const DEFAULT_TIMEOUT: i64 = 20;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-const MAX_ATTEMPTS: u32 = 3;
 /// The most a diagnosis waits for STS: a slow STS is itself the finding there.
-const PROBE_TIMEOUT: i64 = 5;
+pub const PROBE_TIMEOUT: i64 = 5;
 
 /// Who a set of credentials belongs to, and STS's clock when it said so.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,62 +103,77 @@ pub enum Provided<'a> {
 /// A configured STS client on its own current-thread runtime.
 pub struct Sts {
     client: aws_sdk_sts::Client,
-    runtime: tokio::runtime::Runtime,
+    aws: Aws,
     endpoint: String,
-    region: Region,
-    timeout: i64,
     now: i64,
     date: Arc<Mutex<Option<i64>>>,
 }
 
 impl Sts {
-    /// A client for `region` (else `AWS_REGION`, `AWS_DEFAULT_REGION`, `us-east-1`) and the
-    /// endpoint from `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else STS's own.
-    pub fn new(ctx: &Context, region: Option<&str>) -> Result<Self, Failure> {
-        Self::build(ctx, region, MAX_ATTEMPTS)
+    /// A client for requests on behalf of `profile` (the one the user selected: its settings
+    /// govern every call of its chain, as the AWS CLI has it) in `region`; `config` is read
+    /// when `None`.
+    pub fn new(
+        ctx: &Context,
+        config: Option<&Config>,
+        profile: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<Self> {
+        Self::with_settings(ctx, Settings::load(ctx, config, profile, region)?)
     }
 
-    /// A client for checks: one attempt, bounded as `bounded` has it.
-    pub fn probe(ctx: &Context, region: Option<&str>) -> Result<Self, Failure> {
-        Self::build(&bounded(ctx), region, 1)
+    /// A client for checks: one attempt, at most 5 s.
+    pub fn probe(ctx: &Context, profile: Option<&str>, region: Option<&str>) -> Result<Self> {
+        let settings = Settings::load(ctx, None, profile, region)?.bounded(1, PROBE_TIMEOUT);
+        Self::with_settings(ctx, settings)
     }
 
-    fn build(ctx: &Context, region: Option<&str>, attempts: u32) -> Result<Self, Failure> {
-        let region = region_for(ctx, region);
-        let custom = custom_endpoint(ctx);
-        let endpoint = endpoint(ctx, Some(&region));
-        let timeout = call_timeout(ctx);
+    /// A client with these settings.
+    pub fn with_settings(ctx: &Context, settings: Settings) -> Result<Self> {
+        let settings = settings.for_service(Service::STS);
+        let endpoint = endpoint(&settings).map_err(|why| {
+            Error::usage(
+                settings.profile().unwrap_or(""),
+                format!(
+                    "no STS endpoint for these settings ({why}; chosen by {}); fix them",
+                    settings.endpoint_reason(Service::STS, None)
+                ),
+            )
+        })?;
+        debug!(
+            "STS endpoint {endpoint} (by {})",
+            settings.endpoint_reason(Service::STS, None)
+        );
+        let aws = Aws::new(settings)?;
         let date = Arc::new(Mutex::new(None));
-        let mut config = aws_sdk_sts::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.clone()))
-            .identity_cache(IdentityCache::no_cache())
-            .timeout_config(timeouts(timeout))
-            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
-            .interceptor(DateReader(Arc::clone(&date)));
-        if let Some(url) = custom {
-            config = config.endpoint_url(url);
-        }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::new(format!("could not start the STS client: {e}")))?;
+        let config = aws_sdk_sts::config::Builder::from(aws.sdk_config())
+            .interceptor(DateReader(Arc::clone(&date)))
+            .interceptor(aws::Logged);
         Ok(Self {
             client: aws_sdk_sts::Client::from_conf(config.build()),
-            runtime,
+            aws,
             endpoint,
-            region: Region::new(region),
-            timeout,
             now: ctx.now(),
             date,
         })
     }
 
+    fn timeout(&self) -> i64 {
+        self.aws.settings().timeout()
+    }
+
     /// Credentials from aws-config's provider for `what`, within the STS time bound.
     pub fn provided(&self, what: &Provided<'_>) -> Result<Credentials, Failure> {
-        let config = ProviderConfig::without_region()
-            .with_region(Some(self.region.clone()))
-            .with_timeout_config(timeouts(self.timeout));
+        let settings = self.aws.settings();
+        let mut config = ProviderConfig::without_region()
+            .with_region(Some(Region::new(settings.region().to_owned())))
+            .with_use_fips(settings.use_fips().map(|c| c.value))
+            .with_use_dual_stack(settings.use_dual_stack().map(|c| c.value))
+            .with_retry_config(settings.retry_config())
+            .with_timeout_config(aws::timeouts(settings.timeout()));
+        if let Some(http) = self.aws.sdk_config().http_client() {
+            config = config.with_http_client(http);
+        }
         let provider: SharedCredentialsProvider = match what {
             Provided::Imds => SharedCredentialsProvider::new(
                 aws_config::imds::credentials::ImdsCredentialsProvider::builder()
@@ -197,16 +207,16 @@ impl Sts {
                 )
             }
         };
-        let bound = Duration::from_secs(self.timeout.unsigned_abs());
+        let bound = Duration::from_secs(self.timeout().unsigned_abs());
         let got = self
-            .runtime
+            .aws
             .block_on(async { tokio::time::timeout(bound, provider.provide_credentials()).await });
         match got {
             Ok(Ok(creds)) => self.checked_provided(&creds, what),
-            Ok(Err(e)) => Err(provider_failure(what, &causes(&e))),
+            Ok(Err(e)) => Err(provider_failure(what, &aws::causes(&e))),
             Err(_) => Err(provider_failure(
                 what,
-                &format!("no answer within {} s (AWSENV_STS_TIMEOUT)", self.timeout),
+                &format!("no answer within {} s (AWSENV_STS_TIMEOUT)", self.timeout()),
             )),
         }
     }
@@ -249,7 +259,7 @@ impl Sts {
             call = call.serial_number(serial).token_code(code);
         }
         let reply = self
-            .runtime
+            .aws
             .block_on(call.customize().config_override(signed_by(creds)).send())
             .map_err(|e| self.failure(e))?;
         self.checked(reply.credentials())
@@ -272,7 +282,7 @@ impl Sts {
             call = call.serial_number(serial).token_code(code);
         }
         let reply = self
-            .runtime
+            .aws
             .block_on(call.customize().config_override(signed_by(creds)).send())
             .map_err(|e| self.failure(e))?;
         self.checked(reply.credentials())
@@ -296,7 +306,7 @@ impl Sts {
             .policy(ALLOW_ALL)
             .duration_seconds(clamp_i32(duration));
         let reply = self
-            .runtime
+            .aws
             .block_on(call.customize().config_override(signed_by(creds)).send())
             .map_err(|e| self.failure(e))?;
         self.checked(reply.credentials())
@@ -307,7 +317,7 @@ impl Sts {
         header_safe(creds)?;
         let call = self.client.get_caller_identity();
         let reply = self
-            .runtime
+            .aws
             .block_on(call.customize().config_override(signed_by(creds)).send())
             .map_err(|e| self.failure(e))?;
         let account = reply.account().unwrap_or_default().to_owned();
@@ -365,17 +375,16 @@ impl Sts {
     fn failure<E, R>(&self, error: SdkError<E, R>) -> Failure
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         match &error {
-            SdkError::TimeoutError(_) => Failure::no_answer(format!(
-                "could not reach STS at {} within {} s: check the network or AWSENV_STS_TIMEOUT",
-                self.endpoint, self.timeout
-            )),
-            SdkError::DispatchFailure(_) => Failure::no_answer(format!(
-                "could not reach STS at {}: check the network, the endpoint or AWSENV_STS_TIMEOUT",
-                self.endpoint
-            )),
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+                let timed_out = matches!(error, SdkError::TimeoutError(_));
+                let said =
+                    aws::unreachable("STS", &self.endpoint, &error, self.timeout(), timed_out);
+                debug!("STS at {}: {}", self.endpoint, aws::causes(&error));
+                Failure::no_answer(said)
+            }
             SdkError::ResponseError(_) => self.malformed(),
             _ => match error.code() {
                 Some(code) => Failure {
@@ -387,20 +396,6 @@ impl Sts {
             },
         }
     }
-}
-
-/// An error and its sources as one line, each cause once.
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let said = cause.to_string();
-        if !text.contains(&said) {
-            text = format!("{text}: {said}");
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// One line for a provider that gave no credentials; SSO and console ones say how to log in.
@@ -512,31 +507,11 @@ fn clamp_i32(secs: i64) -> i32 {
     i32::try_from(secs).unwrap_or(i32::MAX)
 }
 
-/// The bound on one whole call, in seconds: `AWSENV_STS_TIMEOUT`, default 20, at least 1.
-pub fn call_timeout(ctx: &Context) -> i64 {
-    ctx.duration_var("AWSENV_STS_TIMEOUT", DEFAULT_TIMEOUT)
-        .max(1)
-}
-
-/// Connect within 3 s (or `secs`, when shorter), the whole call within `secs`.
-pub fn timeouts(secs: i64) -> TimeoutConfig {
-    let total = Duration::from_secs(secs.unsigned_abs());
-    TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT.min(total))
-        .operation_timeout(total)
-        .build()
-}
-
 /// A per-call override that signs with `creds` and nothing else.
 fn signed_by(creds: &Credentials) -> aws_sdk_sts::config::Builder {
-    let sdk = aws_sdk_sts::config::Credentials::new(
-        &creds.access_key_id,
-        &creds.secret_access_key,
-        creds.session_token.clone(),
-        None,
-        "awsenv",
-    );
-    aws_sdk_sts::config::Builder::default().credentials_provider(sdk)
+    let mut builder = aws_sdk_sts::config::Builder::default();
+    builder.set_credentials_provider(Some(aws::credentials_provider(creds)));
+    builder
 }
 
 /// Records the `Date` header of every reply, success or error.
@@ -567,34 +542,37 @@ impl Intercept for DateReader {
     }
 }
 
-fn region_for(ctx: &Context, region: Option<&str>) -> String {
-    region
-        .or_else(|| ctx.var(crate::env::REGION))
-        .or_else(|| ctx.var(crate::env::DEFAULT_REGION))
-        .unwrap_or(DEFAULT_REGION)
-        .to_owned()
+/// Where STS requests go with these settings, by STS's own endpoint rules: the configured
+/// endpoint URL, else the regional endpoint with FIPS and dual-stack applied.
+pub fn endpoint(settings: &Settings) -> std::result::Result<String, String> {
+    use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    let wanted = settings
+        .clone()
+        .for_service(Service::STS)
+        .endpoint_params(Service::STS, None);
+    let params = Params::builder()
+        .region(wanted.region)
+        .use_fips(wanted.use_fips)
+        .use_dual_stack(wanted.use_dual_stack)
+        .set_endpoint(wanted.endpoint)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let resolver = DefaultResolver::new();
+    crate::profile::block_on(resolver.resolve_endpoint(&params))
+        .map(|e| e.url().trim_end_matches('/').to_owned())
+        .map_err(|e| aws::causes(&*e))
 }
 
-/// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`.
+/// The environment's STS endpoint URL (`AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`),
+/// read without the files: for cache keys, which must cost nothing on a hit.
 pub fn custom_endpoint(ctx: &Context) -> Option<&str> {
     ctx.var("AWS_ENDPOINT_URL_STS")
         .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
 }
 
-/// Where requests for `region` go: `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else
-/// STS's own regional endpoint.
-pub fn endpoint(ctx: &Context, region: Option<&str>) -> String {
-    custom_endpoint(ctx).map_or_else(
-        || format!("https://sts.{}.amazonaws.com", region_for(ctx, region)),
-        str::to_owned,
-    )
-}
-
 /// `ctx` with `AWSENV_STS_TIMEOUT` cut to at most 5 s, for checks that must answer fast.
 pub fn bounded(ctx: &Context) -> Context {
-    let secs = ctx
-        .duration_var("AWSENV_STS_TIMEOUT", DEFAULT_TIMEOUT)
-        .clamp(1, PROBE_TIMEOUT);
+    let secs = aws::call_timeout(ctx).clamp(1, PROBE_TIMEOUT);
     let mut vars = ctx.vars().clone();
     vars.insert("AWSENV_STS_TIMEOUT".into(), secs.to_string());
     Context::new(vars, ctx.now())
@@ -603,17 +581,24 @@ pub fn bounded(ctx: &Context) -> Context {
 /// `GetCallerIdentity` for `creds`, with STS's clock: one quick attempt (`Sts::probe`).
 pub fn caller_identity(
     ctx: &Context,
+    profile: Option<&str>,
     creds: &Credentials,
     region: Option<&str>,
 ) -> Result<CallerIdentity, Failure> {
-    Sts::probe(ctx, region)?.caller_identity(creds)
+    Sts::probe(ctx, profile, region)
+        .map_err(|e| Failure::new(e.to_string()))?
+        .caller_identity(creds)
 }
 
 /// STS's clock, in Unix seconds, read from any reply, an error reply included: the request
 /// is signed with keys that do not exist, so it needs no credentials of the user's. One
 /// quick attempt (`Sts::probe`).
-pub fn server_date(ctx: &Context, region: Option<&str>) -> Result<i64, Failure> {
-    let sts = Sts::probe(ctx, region)?;
+pub fn server_date(
+    ctx: &Context,
+    profile: Option<&str>,
+    region: Option<&str>,
+) -> Result<i64, Failure> {
+    let sts = Sts::probe(ctx, profile, region).map_err(|e| Failure::new(e.to_string()))?;
     let nobody = Credentials {
         access_key_id: "AKIAAWSENVCLOCKCHECK".into(),
         secret_access_key: "awsenv-clock-check".into(),
@@ -711,7 +696,7 @@ mod tests {
             )
             .into_boxed_str(),
         );
-        let date = server_date(&stub_ctx(&answer_once(reply)), None).unwrap();
+        let date = server_date(&stub_ctx(&answer_once(reply)), None, None).unwrap();
         assert_eq!(date, 1_700_000_000);
     }
 
@@ -726,17 +711,9 @@ mod tests {
             .into_boxed_str(),
         );
         let ctx = stub_ctx(&answer_once(reply));
-        let id = caller_identity(&ctx, &creds("AKID", None), Some("eu-west-1")).unwrap();
+        let id = caller_identity(&ctx, None, &creds("AKID", None), Some("eu-west-1")).unwrap();
         assert_eq!(id.account, "123456789012");
         assert_eq!(id.arn, "arn:aws:iam::123456789012:user/me");
         assert_eq!(id.server_date, Some(1_700_000_000));
-    }
-
-    #[test]
-    fn timeouts_bound_connect_by_the_whole() {
-        let t = timeouts(2);
-        assert_eq!(t.connect_timeout(), Some(Duration::from_secs(2)));
-        assert_eq!(t.operation_timeout(), Some(Duration::from_secs(2)));
-        assert_eq!(timeouts(20).connect_timeout(), Some(CONNECT_TIMEOUT));
     }
 }

@@ -491,3 +491,66 @@ fn a_static_session_token_sts_still_accepts_warns() {
     let (l, _) = line(&text, "warn", "static session token");
     assert!(l.contains("STS accepts it for now"), "{l}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Endpoints
+
+#[test]
+fn endpoints_show_where_sts_requests_go_and_what_chose_it() {
+    let proxy = common::proxy::Proxy::start();
+    let mut f = Fixture::new()
+        .with_config(
+            "[profile p]\nregion = us-east-1\nuse_fips_endpoint = true\n\
+             aws_access_key_id = AKIADOCTOREXAMPLE1\naws_secret_access_key = doctorsecretvalue\n\n\
+             [profile corp]\nregion = us-east-1\nservices = corp\n\
+             aws_access_key_id = AKIADOCTOREXAMPLE1\naws_secret_access_key = doctorsecretvalue\n\n\
+             [services corp]\nsts =\n  endpoint_url = https://vpce-1.sts.us-east-1.vpce.amazonaws.com\n",
+        )
+        .var("HTTPS_PROXY", proxy.url())
+        .var("AWS_MAX_ATTEMPTS", "1");
+    // Nothing leaves the machine: the proxy answers 502 to the clock probe.
+    f.vars.remove("AWS_ENDPOINT_URL");
+    let (_, text) = doctor(&f, &["p"]);
+    let probed = proxy.targets();
+    let host = probed[0].trim_end_matches(":443");
+    let (sts, _) = line(&text, "ok", "endpoints");
+    assert!(
+        sts.contains(&format!("STS at https://{host}"))
+            && sts.contains("FIPS by use_fips_endpoint in profile `p`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("through the proxy http://127.0.0.1:"),
+        "{text}"
+    );
+    proxy.clear();
+    let (_, text) = doctor(&f, &["corp"]);
+    let host = proxy.targets()[0].trim_end_matches(":443").to_owned();
+    let (sts, _) = line(&text, "ok", "endpoints");
+    assert!(
+        sts.contains(&format!("STS at https://{host}"))
+            && sts.contains("(by [services corp] sts.endpoint_url (profile `corp`))"),
+        "{text}"
+    );
+}
+
+#[test]
+fn endpoints_show_the_ca_bundle_in_force_and_a_missing_one_fails() {
+    let ca = common::tls::PrivateCa::new();
+    let f = base().var("AWS_CA_BUNDLE", ca.bundle().display().to_string());
+    let (_, text) = doctor(&f, &["dev"]);
+    assert!(
+        text.contains(&format!(
+            "TLS: only the CA bundle {} (from AWS_CA_BUNDLE) is trusted",
+            ca.bundle().display()
+        )),
+        "{text}"
+    );
+    let missing = ca.dir.path().join("gone.pem");
+    let f = base().var("AWS_CA_BUNDLE", missing.display().to_string());
+    let (code, text) = doctor(&f, &["dev"]);
+    assert_eq!(code, 1, "{text}");
+    let (said, fix) = line(&text, "fail", "endpoints");
+    assert!(said.contains(&missing.display().to_string()), "{said}");
+    assert!(fix.is_some_and(|f| f.contains("AWS_CA_BUNDLE")), "{text}");
+}

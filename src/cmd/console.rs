@@ -91,7 +91,7 @@ fn credentials(
     let resolved = resolve::resolve(ctx, config, request)?;
     if resolved.credentials.session_token.is_none() {
         // Long-term keys cannot sign in; a GetSessionToken session cannot either.
-        let sts = Sts::new(ctx, region).map_err(|f| f.for_profile(&request.profile))?;
+        let sts = Sts::new(ctx, Some(config), Some(&request.profile), region)?;
         let duration = request.duration.unwrap_or(FEDERATION_DURATION);
         let name = console::federation_name(&request.profile);
         let token = sts

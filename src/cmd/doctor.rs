@@ -62,6 +62,11 @@ fn all_checks(args: &DoctorArgs, ctx: &Context) -> Vec<Check> {
     ));
     if let Some(config) = &config {
         checks.extend(profile_checks(config, profile.as_deref()));
+        checks.extend(crate::doctor::endpoints::checks(
+            ctx,
+            config,
+            profile.as_deref(),
+        ));
         checks.extend(crate::doctor::keys::checks(ctx, config, profile.as_deref()));
         if let Some(p) = profile.as_deref() {
             checks.extend(crate::doctor::sso::token(ctx, config, p));
@@ -98,7 +103,7 @@ fn sts_checks(
         .zip(profile)
         .and_then(|(c, p)| c.chain(p).ok())
         .and_then(|chain| chain.region);
-    let (probe, clock) = Probe::start(ctx, region.as_deref());
+    let (probe, clock) = Probe::start(ctx, profile, region.as_deref());
     let mut checks = vec![clock];
     // With no profile named, the keys in the environment are what the SDKs would use.
     let named = args.profile.is_some() || ctx.var(env::AWS_PROFILE).is_some();

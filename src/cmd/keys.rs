@@ -48,7 +48,7 @@ fn add(args: &KeysAddArgs, ctx: &Context) -> Result<()> {
             .get(profile)
             .and_then(|p| p.get("region"))
             .map(str::to_owned);
-        let sts = Sts::new(ctx, region.as_deref()).map_err(|f| f.for_profile(profile))?;
+        let sts = Sts::new(ctx, Some(&config), Some(profile), region.as_deref())?;
         let who = sts.caller_identity(&pair.credentials()).map_err(|f| {
             Error::credentials(
                 profile,

@@ -51,7 +51,8 @@ fn run_login(args: &SsoLoginArgs, ctx: &Context) -> Result<()> {
     }
     options.browser = !args.no_browser;
     options.force = true;
-    login::login(ctx, &session, options)
+    let profile = args.profile.as_deref().or(args.profile_flag.as_deref());
+    login::login(ctx, profile, &session, options)
         .map(drop)
         .map_err(|e| Error::Credentials(format!("{who}: {e}")))
 }

@@ -5,6 +5,7 @@
 //! key id's last four characters at most). Printing and the exit code live in `cmd::doctor`.
 
 pub mod caches;
+pub mod endpoints;
 pub mod environment;
 pub mod files;
 pub mod imds;

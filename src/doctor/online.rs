@@ -26,6 +26,8 @@ const NTP_FIX: &str = "sudo timedatectl set-ntp true || sudo chronyc makestep";
 /// STS as this doctor run sees it, after one quick probe of its clock.
 pub struct Probe {
     ctx: Context,
+    /// The profile whose settings govern the requests.
+    profile: Option<String>,
     endpoint: String,
     /// The command that shows STS's `Date` header, for the fixes.
     curl: String,
@@ -36,12 +38,25 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// Read STS's clock (for `region`'s endpoint); the probe, and the clock check.
-    pub fn start(ctx: &Context, region: Option<&str>) -> (Self, Check) {
+    /// Read STS's clock (at the endpoint `profile`'s settings choose for `region`); the
+    /// probe, and the clock check.
+    pub fn start(ctx: &Context, profile: Option<&str>, region: Option<&str>) -> (Self, Check) {
         let ctx = sts::bounded(ctx);
-        let endpoint = sts::endpoint(&ctx, region);
-        let curl = format!("curl -sI {} | grep -i '^date'; date -u", quoted(&endpoint));
-        let measured = sts::server_date(&ctx, region);
+        let resolved = crate::aws::Settings::load(&ctx, None, profile, region)
+            .map_err(|e| e.to_string())
+            .and_then(|settings| sts::endpoint(&settings));
+        let (endpoint, curl) = match resolved {
+            Ok(url) => {
+                let curl = format!("curl -sI {} | grep -i '^date'; date -u", quoted(&url));
+                (url, curl)
+            }
+            // The endpoints check says what is wrong with the settings.
+            Err(why) => (
+                why,
+                "fix the endpoint settings first (see `endpoints`)".to_owned(),
+            ),
+        };
+        let measured = sts::server_date(&ctx, profile, region);
         let check = match &measured {
             Ok(date) => skew_check(date - ctx.now()),
             Err(failure) => Check::warn(
@@ -53,6 +68,7 @@ impl Probe {
         let unreachable = measured.err().filter(|f| f.unreachable).map(|f| f.message);
         let probe = Self {
             ctx,
+            profile: profile.map(str::to_owned),
             endpoint,
             curl,
             unreachable,
@@ -70,7 +86,7 @@ impl Probe {
         if let Some(known) = self.asked.borrow().get(&key) {
             return known.clone();
         }
-        let answer = sts::caller_identity(&self.ctx, creds, region);
+        let answer = sts::caller_identity(&self.ctx, self.profile.as_deref(), creds, region);
         self.asked.borrow_mut().insert(key, answer.clone());
         answer
     }

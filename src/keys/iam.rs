@@ -6,13 +6,13 @@
 
 use std::time::Duration;
 
-use aws_sdk_iam::config::retry::RetryConfig;
-use aws_sdk_iam::config::{BehaviorVersion, IdentityCache, Region};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 
 use super::Pair;
+use crate::aws::{self, Aws, Service, Settings};
 use crate::env::{Context, Credentials};
-use crate::sts::{call_timeout, timeouts};
+use crate::error::Result;
+use crate::profile::Config;
 
 /// One access key of the user, as ListAccessKeys gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,57 +37,34 @@ impl std::fmt::Display for Failure {
 
 pub struct Iam {
     client: aws_sdk_iam::Client,
-    runtime: tokio::runtime::Runtime,
+    aws: Aws,
     endpoint: String,
 }
 
-/// The IAM client, signed with `creds`: the one place an IAM client is built.
-fn client(ctx: &Context, creds: &Credentials) -> (aws_sdk_iam::Client, String) {
-    let custom = ctx
-        .var("AWS_ENDPOINT_URL_IAM")
-        .or_else(|| ctx.var("AWS_ENDPOINT_URL"));
-    let sdk = aws_sdk_iam::config::Credentials::new(
-        &creds.access_key_id,
-        &creds.secret_access_key,
-        creds.session_token.clone(),
-        None,
-        "awsenv",
-    );
-    let mut config = aws_sdk_iam::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        // IAM is global; its requests are signed for us-east-1.
-        .region(Region::new("us-east-1"))
-        .identity_cache(IdentityCache::no_cache())
-        .credentials_provider(sdk)
-        .timeout_config(timeouts(call_timeout(ctx)))
-        .retry_config(RetryConfig::standard().with_max_attempts(3));
-    if let Some(url) = custom {
-        config = config.endpoint_url(url);
-    }
-    let endpoint = custom.unwrap_or("https://iam.amazonaws.com").to_owned();
-    (aws_sdk_iam::Client::from_conf(config.build()), endpoint)
-}
-
 impl Iam {
-    pub fn new(ctx: &Context, creds: &Credentials) -> Result<Self, Failure> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure {
-                code: None,
-                message: format!("could not start the IAM client: {e}"),
-            })?;
-        let (client, endpoint) = client(ctx, creds);
+    /// The IAM client for `profile`'s settings (`AWS_ENDPOINT_URL_IAM`, `[services]`, the CA
+    /// bundle, the proxy…), every call signed with `creds`: built by `aws`, as every client.
+    pub fn new(ctx: &Context, config: &Config, profile: &str, creds: &Credentials) -> Result<Self> {
+        // IAM is global; its requests are signed for us-east-1.
+        let settings = Settings::load(ctx, Some(config), Some(profile), Some("us-east-1"))?
+            .for_service(Service::IAM);
+        let endpoint = settings
+            .endpoint_url(Service::IAM)
+            .map_or_else(|| "https://iam.amazonaws.com".to_owned(), |c| c.value);
+        let aws = Aws::new(settings)?;
+        let conf = aws_sdk_iam::config::Builder::from(&aws.signed_by(creds))
+            .interceptor(aws::Logged)
+            .build();
         Ok(Self {
-            client,
-            runtime,
+            client: aws_sdk_iam::Client::from_conf(conf),
+            aws,
             endpoint,
         })
     }
 
     pub fn list_access_keys(&self, user: &str) -> Result<Vec<KeyInfo>, Failure> {
         let reply = self
-            .runtime
+            .aws
             .block_on(self.client.list_access_keys().user_name(user).send())
             .map_err(|e| self.failure("ListAccessKeys", e))?;
         Ok(reply
@@ -107,7 +84,7 @@ impl Iam {
 
     pub fn create_access_key(&self, user: &str) -> Result<Pair, Failure> {
         let reply = self
-            .runtime
+            .aws
             .block_on(self.client.create_access_key().user_name(user).send())
             .map_err(|e| self.failure("CreateAccessKey", e))?;
         let key = reply.access_key().ok_or_else(|| Failure {
@@ -134,7 +111,7 @@ impl Iam {
         let mut wait = Duration::from_millis(500);
         let mut last = None;
         for _ in 0..5 {
-            let sent = self.runtime.block_on(
+            let sent = self.aws.block_on(
                 self.client
                     .delete_access_key()
                     .user_name(user)
@@ -163,14 +140,20 @@ impl Iam {
     fn failure<E, R>(&self, call: &str, error: SdkError<E, R>) -> Failure
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         match &error {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Failure {
                 code: None,
                 message: format!(
-                    "{call}: could not reach IAM at {}: check the network or AWS_ENDPOINT_URL_IAM",
-                    self.endpoint
+                    "{call}: {}",
+                    aws::unreachable(
+                        "IAM",
+                        &self.endpoint,
+                        &error,
+                        self.aws.settings().timeout(),
+                        matches!(error, SdkError::TimeoutError(_)),
+                    )
                 ),
             },
             _ => {

@@ -27,6 +27,7 @@ const TEST_STOP_VAR: &str = "AWSENV_TEST_ROTATE_STOP_AFTER";
 /// One rotation's context.
 struct Rotation<'a> {
     ctx: &'a Context,
+    config: &'a Config,
     profile: &'a str,
     keyring: Keyring,
     sts: Sts,
@@ -46,7 +47,7 @@ pub fn run(ctx: &Context, profile: &str, code: &mfa::Code) -> Result<()> {
     let mut stored = keyring
         .load(profile)?
         .ok_or_else(|| missing(profile, keyring.backend().name()))?;
-    let sts = Sts::new(ctx, region.as_deref()).map_err(|f| f.for_profile(profile))?;
+    let sts = Sts::new(ctx, Some(&config), Some(profile), region.as_deref())?;
 
     // A pending key from an interrupted run is settled first: it may already be the one
     // that works.
@@ -97,6 +98,7 @@ pub fn run(ctx: &Context, profile: &str, code: &mfa::Code) -> Result<()> {
     };
     let rotation = Rotation {
         ctx,
+        config: &config,
         profile,
         keyring,
         sts,
@@ -128,7 +130,7 @@ pub fn run(ctx: &Context, profile: &str, code: &mfa::Code) -> Result<()> {
 
 impl Rotation<'_> {
     fn iam(&self) -> Result<Iam> {
-        Iam::new(self.ctx, &self.signer).map_err(|f| Error::credentials(self.profile, f))
+        Iam::new(self.ctx, self.config, self.profile, &self.signer)
     }
 
     fn fail(&self, what: impl std::fmt::Display) -> Error {

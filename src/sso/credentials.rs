@@ -10,7 +10,8 @@ use aws_credential_types::provider::token::ProvideToken;
 
 use super::login::{self, MARGIN, Options};
 use super::token::{self, Token};
-use super::{Session, portal_client, portal_endpoint, runtime, sdk_failure};
+use super::{Session, portal_client, portal_endpoint, sdk_failure};
+use crate::aws::Service;
 use crate::cache::Key;
 use crate::env::{Context, Credentials};
 use crate::error::{Error, Result};
@@ -62,7 +63,10 @@ impl Role {
                 format!("start_url={}", self.session.start_url),
                 format!("account={}", self.account_id),
                 format!("role={}", self.role_name),
-                format!("portal={}", portal_endpoint(ctx, &self.session.region)),
+                format!(
+                    "portal={}",
+                    super::portal_cache_id(ctx, &self.session.region)
+                ),
             ],
             duration: None,
             mfa_serial: None,
@@ -83,7 +87,7 @@ pub struct Login {
 pub fn fetch(ctx: &Context, role: &Role, asked: &str, login: Login) -> Result<Credentials> {
     let allowed = login.allowed && super::interactive();
     let token = usable_token(ctx, &role.session, asked, allowed)?;
-    match role_credentials(ctx, role, &token) {
+    match role_credentials(ctx, role, asked, &token) {
         Err(Refused::Unauthorized(_)) if allowed => {
             eprintln!(
                 "awsenv: the portal refused the token of {}; logging in again",
@@ -93,10 +97,9 @@ pub fn fetch(ctx: &Context, role: &Role, asked: &str, login: Login) -> Result<Cr
                 force: true,
                 ..Options::default_for(&role.session)
             };
-            let token = login::login(ctx, &role.session, options)
+            let token = login::login(ctx, Some(asked), &role.session, options)
                 .map_err(|e| Error::credentials(asked, e))?;
-            role_credentials(ctx, role, &token.access_token)
-                .map_err(|r| Error::credentials(asked, r.message()))
+            role_credentials(ctx, role, asked, &token.access_token).map_err(|r| r.error(asked))
         }
         Err(Refused::Unauthorized(why)) => Err(Error::credentials(
             asked,
@@ -106,7 +109,7 @@ pub fn fetch(ctx: &Context, role: &Role, asked: &str, login: Login) -> Result<Cr
                 super::login_command(asked)
             ),
         )),
-        other => other.map_err(|r| Error::credentials(asked, r.message())),
+        other => other.map_err(|r| r.error(asked)),
     }
 }
 
@@ -152,7 +155,7 @@ fn usable_token(ctx: &Context, session: &Session, asked: &str, may_login: bool) 
         }
         if session.name.is_some()
             && t.refreshable(now)
-            && let Some(renewed) = renew(ctx, session)
+            && let Some(renewed) = renew(ctx, asked, session)
         {
             return Ok(renewed);
         }
@@ -166,7 +169,7 @@ fn usable_token(ctx: &Context, session: &Session, asked: &str, may_login: bool) 
     };
     if may_login {
         eprintln!("awsenv: {} {why}; logging in", session.describe());
-        let token: Token = login::login(ctx, session, Options::default_for(session))
+        let token: Token = login::login(ctx, Some(asked), session, Options::default_for(session))
             .map_err(|e| Error::credentials(asked, e))?;
         return Ok(token.access_token);
     }
@@ -182,20 +185,12 @@ fn usable_token(ctx: &Context, session: &Session, asked: &str, may_login: bool) 
 
 /// The token renewed by aws-config's own provider (which rewrites the token file), or
 /// `None` when the refresh failed.
-fn renew(ctx: &Context, session: &Session) -> Option<String> {
+fn renew(ctx: &Context, asked: &str, session: &Session) -> Option<String> {
     let name = session.name.clone()?;
-    let rt = runtime().ok()?;
-    let endpoint = super::oidc_endpoint(ctx, &session.region);
-    let got = rt.block_on(async {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(session.region.clone()))
-            .endpoint_url(endpoint)
-            .timeout_config(super::timeouts(ctx))
-            .no_credentials()
-            .load()
-            .await;
+    let aws = super::aws(ctx, Service::SSO_OIDC, Some(asked), &session.region).ok()?;
+    let got = aws.block_on(async {
         let provider = aws_config::sso::SsoTokenProvider::builder()
-            .configure(&sdk)
+            .configure(aws.sdk_config())
             .region(aws_config::Region::new(session.region.clone()))
             .session_name(name)
             .start_url(session.start_url.clone())
@@ -219,12 +214,22 @@ enum Refused {
     /// The token was not accepted (revoked, signed out elsewhere): a new login helps.
     Unauthorized(String),
     Other(String),
+    /// The settings are wrong (a CA bundle that cannot be read): exit 2.
+    Usage(Error),
 }
 
 impl Refused {
+    fn error(self, asked: &str) -> Error {
+        match self {
+            Refused::Usage(e) => e,
+            other => Error::credentials(asked, other.message()),
+        }
+    }
+
     fn message(self) -> String {
         match self {
             Refused::Unauthorized(m) | Refused::Other(m) => m,
+            Refused::Usage(e) => e.to_string(),
         }
     }
 }
@@ -232,17 +237,19 @@ impl Refused {
 fn role_credentials(
     ctx: &Context,
     role: &Role,
+    asked: &str,
     access_token: &str,
 ) -> std::result::Result<Credentials, Refused> {
-    let rt = runtime().map_err(Refused::Other)?;
-    let client = portal_client(ctx, &role.session.region);
-    let endpoint = portal_endpoint(ctx, &role.session.region);
+    let failed = Refused::Usage;
+    let aws = super::aws(ctx, Service::SSO, Some(asked), &role.session.region).map_err(failed)?;
+    let endpoint = portal_endpoint(aws.settings()).map_err(failed)?;
+    let client = portal_client(&aws);
     let call = client
         .get_role_credentials()
         .account_id(&role.account_id)
         .role_name(&role.role_name)
         .access_token(access_token);
-    let reply = rt.block_on(call.send()).map_err(|e| {
+    let reply = aws.block_on(call.send()).map_err(|e| {
         use aws_sdk_sso::error::ProvideErrorMetadata;
         let what = format!(
             "GetRoleCredentials for role {} in account {}",

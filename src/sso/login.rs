@@ -15,7 +15,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::token::{self, Registration, Token};
-use super::{Session, oidc_client, oidc_endpoint, runtime, sdk_failure};
+use super::{Session, oidc_client, oidc_endpoint, sdk_failure};
+use crate::aws::Aws;
 use crate::env::Context;
 
 /// The whole login, browser included, unless `AWSENV_SSO_LOGIN_TIMEOUT` says otherwise.
@@ -81,9 +82,15 @@ impl Clock {
     }
 }
 
-/// Log in to `session` and write its token file; the token. The error is one line with no
-/// secret in it.
-pub fn login(ctx: &Context, session: &Session, options: Options) -> Result<Token, String> {
+/// Log in to `session` and write its token file; the token. The requests follow the settings
+/// of `profile` (`None`: `AWS_PROFILE`, else `default`). The error is one line with no secret
+/// in it.
+pub fn login(
+    ctx: &Context,
+    profile: Option<&str>,
+    session: &Session,
+    options: Options,
+) -> Result<Token, String> {
     let path =
         token::path(ctx, session.id()).ok_or("no home directory (HOME is not set)".to_owned())?;
     let clock = Clock::new(ctx);
@@ -105,6 +112,10 @@ pub fn login(ctx: &Context, session: &Session, options: Options) -> Result<Token
         .duration_var("AWSENV_SSO_LOGIN_TIMEOUT", DEFAULT_TIMEOUT)
         .max(1);
     let deadline = Instant::now() + Duration::from_secs(timeout.unsigned_abs());
+    let aws = super::aws(ctx, crate::aws::Service::SSO_OIDC, profile, &session.region)
+        .map_err(|e| e.to_string())?;
+    let endpoint = oidc_endpoint(aws.settings()).map_err(|e| e.to_string())?;
+    let client = oidc_client(&aws);
     let flow = Login {
         ctx,
         session,
@@ -112,8 +123,9 @@ pub fn login(ctx: &Context, session: &Session, options: Options) -> Result<Token
         clock: &clock,
         deadline,
         timeout,
-        rt: runtime()?,
-        client: oidc_client(ctx, &session.region),
+        aws,
+        endpoint,
+        client,
     };
     let fresh = match options.flow {
         Flow::Pkce => flow.pkce()?,
@@ -135,13 +147,14 @@ struct Login<'a> {
     clock: &'a Clock,
     deadline: Instant,
     timeout: i64,
-    rt: tokio::runtime::Runtime,
+    aws: Aws,
+    endpoint: String,
     client: aws_sdk_ssooidc::Client,
 }
 
 impl Login<'_> {
-    fn endpoint(&self) -> String {
-        oidc_endpoint(self.ctx, &self.session.region)
+    fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 
     fn timed_out(&self) -> String {
@@ -190,7 +203,7 @@ impl Login<'_> {
             .code(code);
         let started = self.clock.now();
         let reply = self
-            .rt
+            .aws
             .block_on(call.send())
             .map_err(|e| sdk_failure("CreateToken", &self.endpoint(), &e))?;
         self.token(&registration, started, reply)
@@ -230,7 +243,7 @@ impl Login<'_> {
             .client_secret(&registration.client_secret)
             .start_url(&self.session.start_url);
         let auth = self
-            .rt
+            .aws
             .block_on(call.send())
             .map_err(|e| sdk_failure("StartDeviceAuthorization", &self.endpoint(), &e))?;
         let device_code = auth.device_code().unwrap_or_default().to_owned();
@@ -272,7 +285,7 @@ impl Login<'_> {
                 .client_secret(&registration.client_secret)
                 .grant_type(DEVICE_GRANT)
                 .device_code(&device_code);
-            match self.rt.block_on(call.send()) {
+            match self.aws.block_on(call.send()) {
                 Ok(reply) => return self.token(&registration, started, reply),
                 Err(e) => {
                     use aws_sdk_ssooidc::error::ProvideErrorMetadata;
@@ -340,7 +353,7 @@ impl Login<'_> {
                 .issuer_url(&self.session.start_url);
         }
         let reply = self
-            .rt
+            .aws
             .block_on(call.send())
             .map_err(|e| sdk_failure("RegisterClient", &self.endpoint(), &e))?;
         let (Some(id), Some(secret)) = (reply.client_id(), reply.client_secret()) else {

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::token::{self, Token};
-use super::{Session, portal_client, portal_endpoint, runtime, sdk_failure};
+use super::{Session, portal_client, portal_endpoint, sdk_failure};
+use crate::aws::Service;
 use crate::env::Context;
 
 /// What logging out of one token file did.
@@ -77,11 +78,12 @@ fn portal_logout(ctx: &Context, cached: &Token, region: Option<&str>) -> Result<
         .filter(|r| !r.is_empty())
         .or(region)
         .unwrap_or("us-east-1");
-    let rt = runtime()?;
-    let call = portal_client(ctx, region)
+    let aws = super::aws(ctx, Service::SSO, None, region).map_err(|e| e.to_string())?;
+    let endpoint = portal_endpoint(aws.settings()).map_err(|e| e.to_string())?;
+    let call = portal_client(&aws)
         .logout()
         .access_token(&cached.access_token);
-    rt.block_on(call.send())
+    aws.block_on(call.send())
         .map(|_| ())
-        .map_err(|e| sdk_failure("Logout", &portal_endpoint(ctx, region), &e))
+        .map_err(|e| sdk_failure("Logout", &endpoint, &e))
 }

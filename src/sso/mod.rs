@@ -11,19 +11,13 @@ pub mod logout;
 pub mod populate;
 pub mod token;
 
-use std::time::Duration;
-
-use aws_sdk_ssooidc::config::timeout::TimeoutConfig;
-use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
-
+use crate::aws::{self, Aws, Service, Settings};
 use crate::env::Context;
 use crate::error::{Error, Result};
 use crate::profile::{Config, Kind, Source};
 
 /// `sso_registration_scopes` when a session sets none.
 const DEFAULT_SCOPE: &str = "sso:account:access";
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-const DEFAULT_CALL_TIMEOUT: i64 = 20;
 
 /// One IAM Identity Center session: an `[sso-session NAME]` section, or the `sso_start_url`
 /// and `sso_region` of a legacy profile.
@@ -137,18 +131,66 @@ pub fn login_command(profile: &str) -> String {
     format!("awsenv sso login --profile {}", shell_words::quote(profile))
 }
 
-/// `AWS_ENDPOINT_URL_SSO_OIDC`, else `AWS_ENDPOINT_URL`, else IAM Identity Center's own.
-pub fn oidc_endpoint(ctx: &Context, region: &str) -> String {
-    ctx.var("AWS_ENDPOINT_URL_SSO_OIDC")
-        .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
-        .map_or_else(
-            || format!("https://oidc.{region}.amazonaws.com"),
-            |url| url.trim_end_matches('/').to_owned(),
-        )
+/// The settings, runtime and SDK configuration for requests to the session's region on
+/// behalf of `profile` (the one the user selected; `None`: `AWS_PROFILE`, else `default`).
+pub fn aws(ctx: &Context, service: Service, profile: Option<&str>, region: &str) -> Result<Aws> {
+    Aws::new(Settings::load(ctx, None, profile, Some(region))?.for_service(service))
 }
 
-/// `AWS_ENDPOINT_URL_SSO`, else `AWS_ENDPOINT_URL`, else the access portal's own.
-pub fn portal_endpoint(ctx: &Context, region: &str) -> String {
+/// Where OIDC requests go with these settings, by the service's own endpoint rules.
+pub fn oidc_endpoint(settings: &Settings) -> Result<String> {
+    use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    let wanted = settings
+        .clone()
+        .for_service(Service::SSO_OIDC)
+        .endpoint_params(Service::SSO_OIDC, None);
+    let params = Params::builder()
+        .region(wanted.region)
+        .use_fips(wanted.use_fips)
+        .use_dual_stack(wanted.use_dual_stack)
+        .set_endpoint(wanted.endpoint)
+        .build()
+        .map_err(|e| no_endpoint(settings, Service::SSO_OIDC, &e.to_string()))?;
+    let resolver = DefaultResolver::new();
+    crate::profile::block_on(resolver.resolve_endpoint(&params))
+        .map(|e| e.url().trim_end_matches('/').to_owned())
+        .map_err(|e| no_endpoint(settings, Service::SSO_OIDC, &aws::causes(&*e)))
+}
+
+/// Where access portal requests go with these settings, by the service's own endpoint rules.
+pub fn portal_endpoint(settings: &Settings) -> Result<String> {
+    use aws_sdk_sso::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    let wanted = settings
+        .clone()
+        .for_service(Service::SSO)
+        .endpoint_params(Service::SSO, None);
+    let params = Params::builder()
+        .region(wanted.region)
+        .use_fips(wanted.use_fips)
+        .use_dual_stack(wanted.use_dual_stack)
+        .set_endpoint(wanted.endpoint)
+        .build()
+        .map_err(|e| no_endpoint(settings, Service::SSO, &e.to_string()))?;
+    let resolver = DefaultResolver::new();
+    crate::profile::block_on(resolver.resolve_endpoint(&params))
+        .map(|e| e.url().trim_end_matches('/').to_owned())
+        .map_err(|e| no_endpoint(settings, Service::SSO, &aws::causes(&*e)))
+}
+
+fn no_endpoint(settings: &Settings, service: Service, why: &str) -> Error {
+    Error::usage(
+        settings.profile().unwrap_or(""),
+        format!(
+            "no {} endpoint for these settings ({why}; chosen by {}); fix them",
+            service.id,
+            settings.endpoint_reason(service, None)
+        ),
+    )
+}
+
+/// The portal as a cache key names it: `AWS_ENDPOINT_URL_SSO`, else `AWS_ENDPOINT_URL`, else
+/// the region's portal. Read from the environment alone, so a cache hit reads no files.
+pub fn portal_cache_id(ctx: &Context, region: &str) -> String {
     ctx.var("AWS_ENDPOINT_URL_SSO")
         .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
         .map_or_else(
@@ -157,45 +199,18 @@ pub fn portal_endpoint(ctx: &Context, region: &str) -> String {
         )
 }
 
-/// A current-thread runtime for the SDK calls of one command.
-pub fn runtime() -> std::result::Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("could not start the SSO client: {e}"))
-}
-
-/// Per-call bounds: connect 3 s, the whole call `AWSENV_STS_TIMEOUT` (default 20 s).
-fn timeouts(ctx: &Context) -> TimeoutConfig {
-    let total = Duration::from_secs(
-        ctx.duration_var("AWSENV_STS_TIMEOUT", DEFAULT_CALL_TIMEOUT)
-            .max(1)
-            .unsigned_abs(),
-    );
-    TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT.min(total))
-        .operation_timeout(total)
-        .build()
-}
-
-/// The SSO OIDC client for `region`.
-pub fn oidc_client(ctx: &Context, region: &str) -> aws_sdk_ssooidc::Client {
-    let config = aws_sdk_ssooidc::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .timeout_config(timeouts(ctx))
-        .endpoint_url(oidc_endpoint(ctx, region))
+/// The SSO OIDC client of `aws` (its region is the session's).
+pub fn oidc_client(aws: &Aws) -> aws_sdk_ssooidc::Client {
+    let config = aws_sdk_ssooidc::config::Builder::from(aws.sdk_config())
+        .interceptor(aws::Logged)
         .build();
     aws_sdk_ssooidc::Client::from_conf(config)
 }
 
-/// The access portal client for `region`.
-pub fn portal_client(ctx: &Context, region: &str) -> aws_sdk_sso::Client {
-    let config = aws_sdk_sso::Config::builder()
-        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
-        .region(aws_sdk_sso::config::Region::new(region.to_owned()))
-        .timeout_config(timeouts(ctx))
-        .endpoint_url(portal_endpoint(ctx, region))
+/// The access portal client of `aws` (its region is the session's).
+pub fn portal_client(aws: &Aws) -> aws_sdk_sso::Client {
+    let config = aws_sdk_sso::config::Builder::from(aws.sdk_config())
+        .interceptor(aws::Logged)
         .build();
     aws_sdk_sso::Client::from_conf(config)
 }
@@ -209,9 +224,14 @@ pub fn sdk_failure<E, R>(
 ) -> String
 where
     E: aws_sdk_ssooidc::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
+    if matches!(error, SdkError::DispatchFailure(_))
+        && let Some(said) = aws::untrusted_certificate(endpoint, error)
+    {
+        return format!("{what}: {said}");
+    }
     match error {
         SdkError::TimeoutError(_) => format!(
             "{what}: no answer from {endpoint} in time; check the network or AWSENV_STS_TIMEOUT"
@@ -241,26 +261,36 @@ pub fn interactive() -> bool {
 mod tests {
     use super::*;
 
+    fn settings(vars: &[(&str, &str)], region: &str) -> Settings {
+        let mut all = vec![
+            ("AWS_CONFIG_FILE", "/nonexistent/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+        ];
+        all.extend_from_slice(vars);
+        let ctx = Context::fake(&all, 0);
+        Settings::load(&ctx, None, None, Some(region)).unwrap()
+    }
+
     #[test]
     fn endpoints_honour_the_sdk_variables() {
-        let ctx = Context::fake(&[], 0);
+        let s = settings(&[], "eu-west-1");
         assert_eq!(
-            oidc_endpoint(&ctx, "eu-west-1"),
+            oidc_endpoint(&s).unwrap(),
             "https://oidc.eu-west-1.amazonaws.com"
         );
         assert_eq!(
-            portal_endpoint(&ctx, "eu-west-1"),
+            portal_endpoint(&s).unwrap(),
             "https://portal.sso.eu-west-1.amazonaws.com"
         );
-        let ctx = Context::fake(
+        let s = settings(
             &[
                 ("AWS_ENDPOINT_URL", "http://all"),
                 ("AWS_ENDPOINT_URL_SSO_OIDC", "http://oidc/"),
             ],
-            0,
+            "r",
         );
-        assert_eq!(oidc_endpoint(&ctx, "r"), "http://oidc");
-        assert_eq!(portal_endpoint(&ctx, "r"), "http://all");
+        assert_eq!(oidc_endpoint(&s).unwrap(), "http://oidc");
+        assert_eq!(portal_endpoint(&s).unwrap(), "http://all");
     }
 
     #[test]

@@ -11,11 +11,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aws_sdk_sso::config::retry::RetryConfig;
-use aws_sdk_sso::config::{BehaviorVersion, Region};
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use sha1::{Digest, Sha1};
 
+use crate::aws::{Aws, Settings};
 use crate::cli::PopulateArgs;
 use crate::env::Context;
 use crate::error::{Error, Result};
@@ -48,7 +47,7 @@ pub fn run(args: &PopulateArgs, ctx: &Context) -> Result<String> {
     let original = files::read(&path)?;
     let block = Block::find(&original, session, &path)?;
     let token = cached_token(ctx, session)?;
-    let grants = Portal::new(ctx, &portal_region, session, token)?.grants()?;
+    let grants = Portal::new(ctx, &config, &portal_region, session, token)?.grants()?;
 
     let taken = names_outside(&config, &original, block.as_ref());
     let fresh = profiles(&grants, &template, session, region, &taken);
@@ -199,35 +198,27 @@ struct Call {
 /// An SSO portal client on its own current-thread runtime.
 struct Portal {
     call: Arc<Call>,
-    runtime: tokio::runtime::Runtime,
+    aws: Aws,
 }
 
 impl Portal {
     /// A client for the portal in `region`, at `AWS_ENDPOINT_URL_SSO` (else
     /// `AWS_ENDPOINT_URL`) when set, bounded as STS calls are, sending `token`.
-    fn new(ctx: &Context, region: &str, session: &str, token: String) -> Result<Self> {
-        let custom = ctx
-            .var("AWS_ENDPOINT_URL_SSO")
-            .or_else(|| ctx.var("AWS_ENDPOINT_URL"));
-        let endpoint = custom.map_or_else(
-            || format!("https://portal.sso.{region}.amazonaws.com"),
-            str::to_owned,
-        );
-        let timeout = crate::sts::call_timeout(ctx);
-        let mut config = aws_sdk_sso::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_owned()))
-            .timeout_config(crate::sts::timeouts(timeout))
-            .retry_config(RetryConfig::standard().with_max_attempts(ATTEMPTS));
-        if let Some(url) = custom {
-            config = config.endpoint_url(url);
-        }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Credentials(format!("could not start the SSO client: {e}")))?;
+    fn new(
+        ctx: &Context,
+        config: &Config,
+        region: &str,
+        session: &str,
+        token: String,
+    ) -> Result<Self> {
+        let settings = Settings::load(ctx, Some(config), None, Some(region))?
+            .for_service(crate::aws::Service::SSO)
+            .default_attempts(ATTEMPTS);
+        let endpoint = super::portal_endpoint(&settings)?;
+        let timeout = settings.timeout();
+        let aws = Aws::new(settings)?;
         let call = Call {
-            client: aws_sdk_sso::Client::from_conf(config.build()),
+            client: super::portal_client(&aws),
             token,
             session: session.to_owned(),
             endpoint,
@@ -235,7 +226,7 @@ impl Portal {
         };
         Ok(Self {
             call: Arc::new(call),
-            runtime,
+            aws,
         })
     }
 
@@ -244,7 +235,7 @@ impl Portal {
     /// once.
     fn grants(&self) -> Result<Vec<Grant>> {
         let call = Arc::clone(&self.call);
-        let mut grants = self.runtime.block_on(async move {
+        let mut grants = self.aws.block_on(async move {
             let accounts = call.accounts().await?;
             let mut tasks = tokio::task::JoinSet::new();
             let mut pending = accounts.into_iter();
@@ -359,7 +350,7 @@ impl Call {
     fn failure<E, R>(&self, error: SdkError<E, R>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let session = &self.session;
         let endpoint = &self.endpoint;
@@ -368,9 +359,13 @@ impl Call {
                 "no answer from the SSO portal at {endpoint} within {} s; check the network or AWSENV_STS_TIMEOUT",
                 self.timeout
             ),
-            SdkError::DispatchFailure(_) => format!(
-                "could not reach the SSO portal at {endpoint}; check the network or AWS_ENDPOINT_URL_SSO"
-            ),
+            SdkError::DispatchFailure(_) => {
+                crate::aws::untrusted_certificate(endpoint, &error).unwrap_or_else(|| {
+                    format!(
+                        "could not reach the SSO portal at {endpoint}; check the network or AWS_ENDPOINT_URL_SSO"
+                    )
+                })
+            }
             SdkError::ResponseError(_) => format!(
                 "the SSO portal at {endpoint} sent a reply awsenv could not read; check AWS_ENDPOINT_URL_SSO or retry"
             ),

@@ -6,9 +6,11 @@ pub mod http;
 pub mod keyring;
 pub mod moto;
 pub mod portal;
+pub mod proxy;
 pub mod pwsh;
 pub mod sso;
 pub mod stub;
+pub mod tls;
 pub mod tmux;
 
 use std::collections::BTreeMap;
@@ -100,6 +102,22 @@ impl Fixture {
         self.cmd(args).output().expect("run awsenv")
     }
 
+    /// The AWS CLI from `.venv` (the oracle) with only this fixture's variables.
+    pub fn aws<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        Command::new(aws_cli())
+            .args(args)
+            .env_clear()
+            .envs(&self.vars)
+            .current_dir(self.home.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the AWS CLI")
+    }
+
     /// A real shell (`bash -c SCRIPT` and the like) with this fixture's variables and the
     /// binary's directory first on PATH.
     pub fn shell(&self, shell: &str, script: &str) -> Output {
@@ -132,6 +150,13 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The AWS CLI (botocore) from the repository's `.venv`.
+pub fn aws_cli() -> PathBuf {
+    let path = repo().join(".venv/bin/aws");
+    assert!(path.exists(), "{} is missing: run .ci/run", path.display());
+    path
 }
 
 /// The repository root.

@@ -153,6 +153,25 @@ impl Stub {
     }
 }
 
+/// The stub behind TLS, `https://localhost:PORT`, with a certificate from a private CA.
+pub struct HttpsStub {
+    pub stub: Stub,
+    front: super::tls::TlsFront,
+}
+
+impl HttpsStub {
+    pub fn start(behaviour: Behaviour, ca: &super::tls::PrivateCa) -> Self {
+        let stub = Stub::start(behaviour);
+        let front = super::tls::TlsFront::start(ca, &stub.endpoint());
+        Self { stub, front }
+    }
+
+    /// `https://localhost:PORT`, for `AWS_ENDPOINT_URL_STS`.
+    pub fn endpoint(&self) -> String {
+        self.front.endpoint()
+    }
+}
+
 /// The form field under which a request's signing access key id is recorded.
 pub const SIGNED_BY: &str = "X-Signed-By";
 
