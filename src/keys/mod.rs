@@ -384,6 +384,11 @@ pub fn masked(key_id: &str) -> String {
 /// The long-term key of a keyring profile, read from the backend (the only read the
 /// resolution makes, on a cache miss). An interrupted rotation is said once.
 pub fn long_term(ctx: &Context, profile: &str) -> Result<Credentials> {
+    // Not in the index: no key was stored for it here (a `credential_process` line of
+    // awsenv's own, with no key behind it); the backend is not asked.
+    if !indexed_profiles(ctx).iter().any(|p| p == profile) {
+        return Err(missing(profile, backend_name(ctx)));
+    }
     let keyring = Keyring::open(ctx)?;
     let stored = keyring
         .load(profile)?
