@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+#[cfg(unix)]
 pub mod keyring;
 pub mod moto;
 pub mod portal;
