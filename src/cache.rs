@@ -264,6 +264,24 @@ impl Cache {
             .count()
     }
 
+    /// Remove every entry made from `profile`'s long-term key: its own sessions (plain and
+    /// MFA) and the role sessions it is the source of. How many went.
+    pub fn remove_made_from(&self, profile: &str) -> usize {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let source = format!("source={profile}");
+        dir.filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_entry_name(p))
+            .filter(|p| {
+                read_entry(p).is_some_and(|s| {
+                    (s.profile == profile && s.kind != "role") || s.role_chain.contains(&source)
+                })
+            })
+            .filter(|p| fs::remove_file(p).is_ok())
+            .count()
+    }
+
     /// Every entry file, sorted by path; ones that cannot be read are marked corrupt.
     pub fn entries(&self) -> Vec<Entry> {
         let Ok(dir) = fs::read_dir(&self.dir) else {

@@ -138,6 +138,108 @@ pub enum Command {
     /// AWSENV_AUTO=refresh); print the file its result will be written to
     #[command(hide = true)]
     Renew(RenewArgs),
+    /// Long-term access keys in the OS keyring: add, import, list, remove, rotate
+    #[command(
+        subcommand,
+        long_about = "Keep long-term access keys in the OS keyring instead of plaintext in \
+            ~/.aws/credentials: the Secret Service on Linux (GNOME Keyring, KeePassXC, KWallet), \
+            the Credential Manager on Windows, the Keychain on macOS, or an encrypted file \
+            anywhere (AWSENV_KEYRING=file). A profile with keys there hands out \
+            GetSessionToken sessions to assume, exec and credential-process, never the key \
+            itself (--no-session opts out)."
+    )]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Store a profile's access key pair in the keyring
+    #[command(
+        long_about = "Store a profile's long-term access key pair in the keyring: asked on \
+            the terminal (the secret without echo), or taken from AWS_ACCESS_KEY_ID and \
+            AWS_SECRET_ACCESS_KEY with --from-env. The pair is checked with \
+            GetCallerIdentity first unless --no-verify. Creates [profile PROFILE] in the \
+            config file when it is missing."
+    )]
+    Add(KeysAddArgs),
+    /// Move keys from the credentials file into the keyring
+    #[command(
+        long_about = "Move long-term keys from the credentials file into the keyring: each \
+            is stored, read back and compared, and only then removed from the credentials \
+            file (every other byte kept; a section left empty goes), and \
+            `credential_process = awsenv credential-process PROFILE` is added to the \
+            profile in the config file, so the AWS CLI and SDKs keep working. With \
+            --dry-run the change is printed and nothing written."
+    )]
+    Import(KeysImportArgs),
+    /// List the profiles with keys in the keyring (key ids masked, never a secret)
+    List(KeysListArgs),
+    /// Delete a profile's key from the keyring, with its cached sessions
+    Remove(KeysRemoveArgs),
+    /// Replace a profile's access key with a new one through IAM, never leaving none
+    #[command(
+        long_about = "Rotate a profile's access key: ListAccessKeys (two keys already: stop \
+            and say which to delete), CreateAccessKey, the new pair kept as pending in the \
+            keyring at once, verified with GetCallerIdentity (for up to 30 s, while IAM's \
+            change spreads), made current, then DeleteAccessKey for the old one and its \
+            cached sessions purged. Interrupted anywhere, the keyring still holds a working \
+            key, and the next rotate finishes or rolls back. With mfa_serial on the \
+            profile, the IAM calls run in an MFA session."
+    )]
+    Rotate(KeysRotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysAddArgs {
+    /// Profile to store the key for
+    #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
+    pub profile: String,
+    /// Take the pair from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+    #[arg(long)]
+    pub from_env: bool,
+    /// Store it without checking it with GetCallerIdentity
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysImportArgs {
+    /// Profiles whose keys to move
+    #[arg(add = ArgValueCandidates::new(crate::profile::complete_names), required_unless_present = "all")]
+    pub profiles: Vec<String>,
+    /// Every profile with long-term keys in the credentials file
+    #[arg(long, conflicts_with = "profiles")]
+    pub all: bool,
+    /// Print the change and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysListArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRemoveArgs {
+    /// Profile whose key to delete
+    #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
+    pub profile: String,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    /// Profile whose key to rotate
+    #[arg(add = ArgValueCandidates::new(crate::profile::complete_names))]
+    pub profile: String,
+    /// MFA code for the IAM calls, instead of asking on the terminal
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,6 +377,10 @@ pub struct SessionArgs {
     /// Never ask for anything (the prompt hook's re-assume): fail where an MFA code is needed
     #[arg(long)]
     pub no_input: bool,
+    /// For a profile with keys in the keyring: hand out the long-term key itself, not a
+    /// GetSessionToken session (only for tools that truly need the key)
+    #[arg(long)]
+    pub no_session: bool,
 }
 
 #[derive(Debug, Args)]
@@ -383,6 +489,9 @@ pub struct CredentialProcessArgs {
     /// Session duration: seconds, or like 1h30m
     #[arg(long, short = 'd', value_name = "D")]
     pub duration: Option<String>,
+    /// For a profile with keys in the keyring: print the long-term key, not a session
+    #[arg(long)]
+    pub no_session: bool,
 }
 
 impl ValueEnum for Shell {

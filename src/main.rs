@@ -13,6 +13,8 @@ mod doctor;
 mod duration;
 mod env;
 mod error;
+mod files;
+mod keys;
 mod log;
 mod mfa;
 mod picker;

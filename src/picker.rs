@@ -122,7 +122,7 @@ pub struct Choice {
 pub fn choices(config: &Config, recent: &Recent) -> Vec<Choice> {
     let choice = |name: &str| {
         let profile = config.get(name)?;
-        if profile::kind_of(profile) == Kind::None {
+        if profile::kind_of(profile) == Kind::None && !config.in_keyring(name) {
             return None;
         }
         let (account, role) = account_and_role(profile);

@@ -26,6 +26,8 @@ pub enum Kind {
     Login,
     Process,
     WebIdentity,
+    /// Long-term keys in the keyring (`awsenv keys`).
+    Keyring,
     /// A profile that holds settings but no credentials.
     None,
 }
@@ -39,6 +41,7 @@ impl Kind {
             Kind::Login => "login",
             Kind::Process => "process",
             Kind::WebIdentity => "web-identity",
+            Kind::Keyring => "keyring",
             Kind::None => "none",
         }
     }
@@ -86,6 +89,8 @@ pub enum Source {
     /// SSO, `login_session`, `credential_process` or `web_identity_token_file`: aws-config's
     /// provider for it.
     Provider { profile: String, kind: Kind },
+    /// Long-term keys in the keyring, read only when a session must be made.
+    Keyring { profile: String },
 }
 
 impl Source {
@@ -93,7 +98,8 @@ impl Source {
         match self {
             Source::Static { profile, .. }
             | Source::CredentialSource { profile, .. }
-            | Source::Provider { profile, .. } => profile,
+            | Source::Provider { profile, .. }
+            | Source::Keyring { profile } => profile,
         }
     }
 }
@@ -125,6 +131,8 @@ pub struct Config {
     set: ProfileSet,
     config_path: PathBuf,
     credentials_path: PathBuf,
+    /// The profiles the keyring index lists for the configured backend.
+    keyring: Vec<String>,
     /// What `set` was parsed from, to parse again with another profile selected.
     source: (Fs, Env, aws_runtime::env_config::file::EnvConfigFiles),
 }
@@ -158,6 +166,7 @@ impl Config {
             set,
             config_path,
             credentials_path,
+            keyring: crate::keys::indexed_profiles(ctx),
             source: (fs, env, files),
         })
     }
@@ -258,7 +267,34 @@ impl Config {
     }
 
     pub fn kind(&self, name: &str) -> Kind {
-        self.get(name).map_or(Kind::None, kind_of)
+        self.get(name).map_or(Kind::None, |p| self.kind_of(p))
+    }
+
+    /// `kind_of`, with the keyring: a profile with keys there is kind `keyring` (over a
+    /// plaintext copy), and so is one whose `credential_process` runs awsenv's own
+    /// `credential-process` for itself (resolved here, never by running awsenv again).
+    pub fn kind_of(&self, profile: &Profile) -> Kind {
+        let base = kind_of(profile);
+        let own_process = profile
+            .get("credential_process")
+            .is_some_and(|command| crate::keys::is_own_credential_process(command, profile.name()));
+        let in_keyring = self.keyring.iter().any(|p| p == profile.name());
+        match base {
+            Kind::Static | Kind::None if in_keyring => Kind::Keyring,
+            Kind::Process if own_process => {
+                if !in_keyring && profile.get("aws_access_key_id").is_some() {
+                    Kind::Static
+                } else {
+                    Kind::Keyring
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Whether the keyring index lists `name` (whatever else the files say of it).
+    pub fn in_keyring(&self, name: &str) -> bool {
+        self.keyring.iter().any(|p| p == name)
     }
 
     /// The chain `name` resolves to (`resolve::chain`, where the rules live).

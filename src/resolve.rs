@@ -10,7 +10,7 @@ use crate::env::{self, Context, Credentials};
 use crate::error::{Error, Result};
 use crate::log::debug;
 use crate::mfa;
-use crate::profile::{Chain, Config, Kind, Profile, RoleHop, Source, StaticKeys, kind_of};
+use crate::profile::{Chain, Config, Kind, Profile, RoleHop, Source, StaticKeys};
 use crate::sso;
 use crate::sts::{self, AssumeRole, Provided, Sts};
 
@@ -35,6 +35,8 @@ pub struct Request {
     pub no_input: bool,
     /// Never start an SSO login, even on a terminal.
     pub no_login: bool,
+    /// Hand out a keyring profile's long-term key itself, not a GetSessionToken session.
+    pub no_session: bool,
 }
 
 /// Credentials and the region that goes with them.
@@ -51,6 +53,10 @@ pub fn resolve(ctx: &Context, config: &Config, request: &Request) -> Result<Reso
     let credentials = match (&chain.source, chain.roles.is_empty()) {
         // Static keys need no STS client: built apart from `source_credentials`.
         (Source::Static { keys, .. }, true) => keys.credentials(),
+        // Keyring keys become a cached session: a hit reads neither the keyring nor STS.
+        (Source::Keyring { profile }, true) => {
+            keyring_session(ctx, config, profile, request, region.as_deref())?
+        }
         // So does an SSO profile: the portal, not STS, and a cache hit starts nothing.
         (
             Source::Provider {
@@ -119,6 +125,14 @@ pub fn chain(config: &Config, name: &str) -> Result<Chain> {
         if region.is_none() {
             region = profile.get("region").map(str::to_owned);
         }
+        let kind = config.kind_of(profile);
+        // Keys in the keyring win over a plaintext copy, and end the chain as keys do.
+        if kind == Kind::Keyring {
+            let source = Source::Keyring {
+                profile: current.clone(),
+            };
+            return Ok(finished(name, source, roles, region));
+        }
         // Past the selected profile, static keys come first: botocore and aws-config both
         // stop at a source profile that has them, whatever else it sets.
         if seen.len() > 1 && has_keys(profile) {
@@ -128,7 +142,8 @@ pub fn chain(config: &Config, name: &str) -> Result<Chain> {
             };
             return Ok(finished(name, source, roles, region));
         }
-        let source = match kind_of(profile) {
+        let source = match kind {
+            Kind::Keyring => unreachable!("returned above"),
             Kind::WebIdentity if profile.get("role_arn").is_none() => {
                 return Err(Error::usage(
                     name,
@@ -255,6 +270,7 @@ fn describe_source(source: &Source) -> String {
         Source::Provider { profile, kind } => {
             format!("the SDK's {} provider for profile `{profile}`", kind.name())
         }
+        Source::Keyring { profile } => format!("the keyring's key of profile `{profile}`"),
     }
 }
 
@@ -351,6 +367,61 @@ pub fn resolve_temporary(ctx: &Context, config: &Config, request: &Request) -> R
             })
         }
     }
+}
+
+/// A keyring profile's GetSessionToken session (with MFA when it has `mfa_serial`), from
+/// the cache when it holds one; the keyring is read only on a miss. `--no-session`: the
+/// long-term key itself.
+fn keyring_session(
+    ctx: &Context,
+    config: &Config,
+    profile: &str,
+    request: &Request,
+    region: Option<&str>,
+) -> Result<Credentials> {
+    if request.no_session {
+        return crate::keys::long_term(ctx, profile);
+    }
+    let mfa_serial = config
+        .get(profile)
+        .and_then(|p| p.get("mfa_serial"))
+        .map(str::to_owned);
+    let duration = request.duration.unwrap_or(DEFAULT_DURATION);
+    let code = mfa::Code::new(
+        request.mfa_code.as_deref(),
+        request.no_input,
+        &request.profile,
+    )?;
+    let key = Key {
+        profile: profile.to_owned(),
+        role_chain: vec![
+            "keyring".to_owned(),
+            format!("endpoint={}", sts::custom_endpoint(ctx).unwrap_or("")),
+        ],
+        duration: Some(duration),
+        mfa_serial: mfa_serial.clone(),
+        kind: "session",
+    };
+    let store = Cache::open(ctx);
+    cached(ctx, store.as_ref(), &key, request.refresh, || {
+        let long_term = crate::keys::long_term(ctx, profile)?;
+        let sts = client(ctx, config, region, &request.profile)?;
+        let mfa = match &mfa_serial {
+            Some(serial) => Some((serial.as_str(), code.get(serial, &request.profile)?)),
+            None => None,
+        };
+        sts.session_token(
+            &long_term,
+            mfa.as_ref().map(|(s, c)| (*s, c.as_str())),
+            duration,
+        )
+        .map_err(|f| {
+            Error::credentials(
+                &request.profile,
+                format!("GetSessionToken with its key from the keyring: {f}"),
+            )
+        })
+    })
 }
 
 /// Everything about a role chain that can be checked without a request.
@@ -702,6 +773,7 @@ fn source_credentials(
     let profile = request.profile.as_str();
     let provided = match &chain.source {
         Source::Static { keys, .. } => return Ok(keys.credentials()),
+        Source::Keyring { profile } => return crate::keys::long_term(ctx, profile),
         Source::Provider {
             profile: sso_profile,
             kind: Kind::Sso,

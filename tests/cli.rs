@@ -159,6 +159,12 @@ fn help_snapshots() {
     ] {
         insta::assert_snapshot!(format!("help_{cmd}"), stdout(&f.run([cmd, "--help"])));
     }
+    for sub in ["add", "import", "list", "remove", "rotate"] {
+        insta::assert_snapshot!(
+            format!("help_keys_{sub}"),
+            stdout(&f.run(["keys", sub, "--help"]))
+        );
+    }
 }
 
 /// The shell wrapper appends its own `--shell`: a user's earlier one gives way to it.

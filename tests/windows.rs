@@ -612,3 +612,84 @@ fn use_fips_endpoint_goes_where_the_aws_cli_goes() {
         stderr(&ours)
     );
 }
+
+#[test]
+fn keys_live_in_the_credential_manager_and_assume_hands_out_a_session() {
+    let Some(exe) = exe() else { return };
+    let name = unique("winkeys");
+    let w = Win::new(exe).var("AWS_ENDPOINT_URL_STS", &moto::shared());
+    let (id, secret) = ("AKIAWINKEYRINGEXMPL1", "win/keyring/secret/key");
+    let added = Command::new(repo().join(".ci/wine"))
+        .arg(&w.exe)
+        .args(["keys", "add", &name, "--from-env", "--no-verify"])
+        .env_clear()
+        .envs(&w.vars)
+        .env("AWS_ACCESS_KEY_ID", id)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .current_dir(w.dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run .ci/wine");
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(stderr(&added).contains("wincred"), "{}", stderr(&added));
+    let config = std::fs::read_to_string(w.dir.path().join("config")).unwrap();
+    assert!(config.contains(&format!("[profile {name}]")), "{config}");
+
+    let listed = w.run(&["keys", "list", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains(&name) && stdout(&listed).contains("…MPL1"));
+    assert!(!stdout(&listed).contains(secret));
+
+    let env = w.assume(&[&name]);
+    assert_ne!(env["AWS_ACCESS_KEY_ID"], id, "{env:?}");
+    assert!(env.contains_key("AWS_SESSION_TOKEN"));
+    let env = w.assume(&[&name, "--no-session"]);
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], id);
+    assert_eq!(env["AWS_SECRET_ACCESS_KEY"], secret);
+
+    let removed = w.run(&["keys", "remove", &name, "--yes"]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    let gone = w.run(&["assume", &name, "--shell", "powershell", "--no-session"]);
+    assert_eq!(gone.status.code(), Some(2), "{}", stderr(&gone));
+}
+
+#[test]
+fn the_file_keyring_under_wine() {
+    let Some(exe) = exe() else { return };
+    let name = unique("winfile");
+    let w = Win::new(exe)
+        .var("AWSENV_KEYRING", "file")
+        .var("AWSENV_KEYRING_PASSPHRASE", "wine passphrase");
+    let file = w.win_path("keys.age");
+    let w = w.var("AWSENV_KEYRING_FILE", &file);
+    let added = Command::new(repo().join(".ci/wine"))
+        .arg(&w.exe)
+        .args(["keys", "add", &name, "--from-env", "--no-verify"])
+        .env_clear()
+        .envs(&w.vars)
+        .env("AWS_ACCESS_KEY_ID", "AKIAWINFILEEXAMPLE01")
+        .env("AWS_SECRET_ACCESS_KEY", "win/file/secret")
+        .current_dir(w.dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run .ci/wine");
+    assert!(added.status.success(), "{}", stderr(&added));
+    let bytes = std::fs::read(w.dir.path().join("keys.age")).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    assert!(!bytes.windows(15).any(|x| x == b"win/file/secret"));
+    let env = w.assume(&[&name, "--no-session"]);
+    assert_eq!(env["AWS_SECRET_ACCESS_KEY"], "win/file/secret");
+    let wrong = w.var("AWSENV_KEYRING_PASSPHRASE", "wrong").run(&[
+        "assume",
+        &name,
+        "--no-session",
+        "--shell",
+        "powershell",
+    ]);
+    assert_eq!(wrong.status.code(), Some(1), "{}", stderr(&wrong));
+    assert!(
+        stderr(&wrong).contains("wrong passphrase"),
+        "{}",
+        stderr(&wrong)
+    );
+}

@@ -38,6 +38,7 @@ pub fn request(profile: String, session: &SessionArgs) -> Result<Request> {
         refresh: session.refresh,
         no_input: session.no_input,
         no_login: session.no_input,
+        no_session: session.no_session,
         profile,
     })
 }

@@ -22,10 +22,14 @@ const ROLE_DURATION: i64 = 3600;
 
 pub fn run(args: &ConsoleArgs, ctx: &Context) -> Result<()> {
     let profile = assume::choose_profile(args.profile.as_deref(), args.session.no_input, ctx)?;
-    let request = assume::request(profile, &args.session)?;
+    let mut request = assume::request(profile, &args.session)?;
     let landing = landing(args, &request.profile)?;
     let config = Config::load(ctx)?;
     let chain = config.chain(&request.profile)?;
+    // The console refuses GetSessionToken sessions: a keyring key gets GetFederationToken.
+    if matches!(chain.source, Source::Keyring { .. }) && chain.roles.is_empty() {
+        request.no_session = true;
+    }
     let region = request
         .region
         .clone()
@@ -103,7 +107,7 @@ fn credentials(
     let long_term_source = matches!(
         &chain.source,
         Source::Static { keys, .. } if keys.session_token.is_none()
-    );
+    ) || matches!(&chain.source, Source::Keyring { .. });
     let session_duration = match chain.roles.as_slice() {
         [hop] if long_term_source => Some(match (request.duration, &hop.duration_seconds) {
             (Some(secs), _) => secs,

@@ -39,6 +39,7 @@ pub fn run(args: &CredentialProcessArgs, ctx: &Context) -> Result<()> {
     let session = SessionArgs {
         duration: args.duration.clone(),
         no_input: true,
+        no_session: args.no_session,
         ..SessionArgs::default()
     };
     let mut request = assume::request(args.profile.clone(), &session)?;

@@ -67,6 +67,7 @@ fn all_checks(args: &DoctorArgs, ctx: &Context) -> Vec<Check> {
             config,
             profile.as_deref(),
         ));
+        checks.extend(crate::doctor::keys::checks(ctx, config, profile.as_deref()));
         if let Some(p) = profile.as_deref() {
             checks.extend(crate::doctor::sso::token(ctx, config, p));
         }

@@ -79,7 +79,7 @@ fn source_settings(kind: Kind) -> &'static [&'static str] {
         Kind::Login => &["login_session"],
         Kind::Process => &["credential_process"],
         Kind::WebIdentity => &["web_identity_token_file"],
-        Kind::Static | Kind::None => &[],
+        Kind::Static | Kind::Keyring | Kind::None => &[],
     }
 }
 

@@ -11,6 +11,7 @@ mod credential_process;
 mod doctor;
 mod exec;
 mod init;
+mod keys;
 mod list;
 mod prompt;
 mod renew;
@@ -47,6 +48,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
         Command::Sso(command) => sso::run(command, ctx).map(|()| 0),
         Command::Console(args) => console::run(&args, ctx).map(|()| 0),
         Command::Renew(args) => renew::run(&args, ctx),
+        Command::Keys(command) => keys::run(command, ctx).map(|()| 0),
     };
     result.unwrap_or_else(|error| {
         report(&error);

@@ -161,6 +161,7 @@ fn describe(chain: &Chain) -> String {
         Source::Static { .. } => "static keys".to_owned(),
         Source::CredentialSource { source, .. } => format!("credential_source {source}"),
         Source::Provider { kind, .. } => kind.name().to_owned(),
+        Source::Keyring { .. } => "keys in the keyring".to_owned(),
     };
     format!("{} (source: {source})", hops.join(" -> "))
 }

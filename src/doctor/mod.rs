@@ -9,6 +9,7 @@ pub mod endpoints;
 pub mod environment;
 pub mod files;
 pub mod imds;
+pub mod keys;
 pub mod online;
 pub mod sso;
 

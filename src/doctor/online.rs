@@ -283,6 +283,9 @@ fn fix_for(config: &Config, profile: &str) -> String {
         (Source::CredentialSource { profile, .. }, None) => {
             locate(config, profile, "credential_source").edit()
         }
+        (Source::Keyring { profile }, None) => {
+            format!("awsenv keys add {}", quoted(profile))
+        }
     }
 }
 

@@ -7,8 +7,7 @@
 //! from the SSO token cache that `awsenv sso login` and the AWS CLI write.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +18,7 @@ use crate::aws::{Aws, Settings};
 use crate::cli::PopulateArgs;
 use crate::env::Context;
 use crate::error::{Error, Result};
+use crate::files::{self, is_marker, line_ending, lines, section_name};
 use crate::profile::Config;
 
 /// ListAccountRoles calls in flight at once: the portal throttles bursts.
@@ -44,7 +44,7 @@ pub fn run(args: &PopulateArgs, ctx: &Context) -> Result<String> {
     let template = Template::parse(&args.template)?;
     let region = checked_region(args.region.as_deref())?;
     let path = config.config_path().clone();
-    let original = read_config(&path)?;
+    let original = files::read(&path)?;
     let block = Block::find(&original, session, &path)?;
     let token = cached_token(ctx, session)?;
     let grants = Portal::new(ctx, &config, &portal_region, session, token)?.grants()?;
@@ -57,18 +57,12 @@ pub fn run(args: &PopulateArgs, ctx: &Context) -> Result<String> {
     let changed = updated != original;
     if changed && !args.dry_run {
         // The portal took a while: an edit made meanwhile must not be overwritten.
-        if read_config(&path)? != original {
-            return Err(Error::Usage(format!(
-                "sso-session `{session}`: {} changed while awsenv was listing the grants; nothing was written, run again",
-                path.display()
-            )));
-        }
-        write_atomic(&path, &updated).map_err(|e| {
-            Error::Usage(format!(
-                "sso-session `{session}`: cannot write {}: {e}; nothing was changed",
-                path.display()
-            ))
-        })?;
+        files::replace_checked(
+            &path,
+            &original,
+            &updated,
+            &format!("sso-session `{session}`"),
+        )?;
     }
     eprintln!(
         "awsenv: sso-session `{session}`: {}",
@@ -120,18 +114,6 @@ fn checked_region(region: Option<&str>) -> Result<Option<&str>> {
             )))
         }
         other => Ok(other),
-    }
-}
-
-/// The config file's bytes; a missing file is empty.
-fn read_config(path: &Path) -> Result<Vec<u8>> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(Error::Usage(format!(
-            "cannot read {}: {e}; make it a readable file",
-            path.display()
-        ))),
     }
 }
 
@@ -616,17 +598,6 @@ fn names_outside(config: &Config, original: &[u8], block: Option<&Block>) -> BTr
     taken
 }
 
-/// The profile a `[profile NAME]` or `[default]` header names.
-fn section_name(line: &str) -> Option<String> {
-    let inner = line.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
-    if inner == "default" {
-        return Some(inner.to_owned());
-    }
-    let rest = inner.strip_prefix("profile")?;
-    rest.starts_with([' ', '\t'])
-        .then(|| rest.trim().to_owned())
-}
-
 /// The block's profiles for `grants`, sorted by name.
 fn profiles(
     grants: &[Grant],
@@ -683,40 +654,6 @@ fn begin_marker(session: &str) -> String {
 
 fn end_marker(session: &str) -> String {
     format!("# END awsenv sso populate {session}")
-}
-
-/// One line of a file: its text without the line ending, and where it starts and ends.
-struct Line<'a> {
-    text: &'a [u8],
-    start: usize,
-    /// Just past the line ending.
-    end: usize,
-}
-
-fn lines(bytes: &[u8]) -> impl Iterator<Item = Line<'_>> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        if start >= bytes.len() {
-            return None;
-        }
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| start + i + 1);
-        let mut text = &bytes[start..end];
-        text = text.strip_suffix(b"\n").unwrap_or(text);
-        text = text.strip_suffix(b"\r").unwrap_or(text);
-        let line = Line { text, start, end };
-        start = end;
-        Some(line)
-    })
-}
-
-/// Whether `line` is `marker`, alone or followed by a space and a note.
-fn is_marker(line: &[u8], marker: &str) -> bool {
-    let line = line.trim_ascii();
-    line.strip_prefix(marker.as_bytes())
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(b" "))
 }
 
 impl Block {
@@ -804,14 +741,6 @@ fn render_block(session: &str, sections: &[&Section], eol: &str) -> String {
     text.push_str(&end_marker(session));
     text.push_str(eol);
     text
-}
-
-/// The file's own line ending, judged by its first line: `\r\n` or `\n`.
-fn line_ending(bytes: &[u8]) -> &'static str {
-    match lines(bytes).next() {
-        Some(line) if bytes[..line.end].ends_with(b"\r\n") => "\r\n",
-        _ => "\n",
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -940,52 +869,6 @@ impl<'a> Plan<'a> {
             (true, false) => format!("; wrote {path}"),
         });
         text
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The write
-
-/// Replace the file at `path` (the file a symlink points to, so the link stays) with `bytes`:
-/// a new private file beside it, given the old one's permissions, then renamed over it.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "config".into());
-    let (tmp, mut file) = temp_file(dir, &name)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| match fs::metadata(&target) {
-            Ok(meta) => fs::set_permissions(&tmp, meta.permissions()),
-            Err(_) => Ok(()),
-        });
-    drop(file);
-    let renamed = written.and_then(|()| fs::rename(&tmp, &target));
-    if renamed.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    renamed
-}
-
-/// `.<name>.awsenv.<pid>.<n>.tmp` in `dir`, new (never an existing file), owner-only.
-fn temp_file(dir: &Path, name: &str) -> std::io::Result<(PathBuf, fs::File)> {
-    let mut n = 0;
-    loop {
-        let tmp = dir.join(format!(".{name}.awsenv.{}.{n}.tmp", std::process::id()));
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        match crate::platform::private_no_follow(&mut options).open(&tmp) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 16 => n += 1,
-            opened => return opened.map(|file| (tmp, file)),
-        }
     }
 }
 
@@ -1242,37 +1125,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cached_token(&ctx, "corp").unwrap(), "SECRETTOKEN");
-    }
-
-    #[test]
-    fn writes_keep_the_mode_and_follow_symlinks() {
-        let dir = tempfile::tempdir().unwrap();
-        let real = dir.path().join("real");
-        fs::write(&real, "old").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
-            let link = dir.path().join("config");
-            std::os::unix::fs::symlink(&real, &link).unwrap();
-            write_atomic(&link, b"new").unwrap();
-            assert!(
-                fs::symlink_metadata(&link)
-                    .unwrap()
-                    .file_type()
-                    .is_symlink()
-            );
-            assert_eq!(
-                fs::metadata(&real).unwrap().permissions().mode() & 0o777,
-                0o640
-            );
-        }
-        #[cfg(not(unix))]
-        write_atomic(&real, b"new").unwrap();
-        assert_eq!(fs::read(&real).unwrap(), b"new");
-        assert_eq!(
-            fs::read_dir(dir.path()).unwrap().count(),
-            if cfg!(unix) { 2 } else { 1 }
-        );
     }
 }

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod http;
+#[cfg(unix)]
+pub mod keyring;
 pub mod moto;
 pub mod portal;
 pub mod proxy;
