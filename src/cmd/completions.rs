@@ -2,10 +2,9 @@
 //!
 //! The script registers clap_complete's dynamic protocol (`COMPLETE=SHELL awsenv -- …`,
 //! answered in `main`), so profile names come from the user's config at the moment of <TAB>
-//! rather than being frozen into the script.
-
-use std::ffi::OsString;
-use std::path::PathBuf;
+//! rather than being frozen into the script. The script calls `awsenv` through PATH, never
+//! the path of the binary that printed it: release.sh packages these files, generated on the
+//! build machine, for every user's.
 
 use clap::CommandFactory;
 use clap_complete::env::Shells;
@@ -18,8 +17,11 @@ use crate::shell::Shell;
 /// The variable the dynamic protocol answers to; `main`'s `CompleteEnv` uses the same.
 const VAR: &str = "COMPLETE";
 
+/// How the script calls awsenv back: by name, found on PATH when the user presses <TAB>.
+const COMMAND: &str = "awsenv";
+
 pub fn run(args: &CompletionsArgs, _ctx: &Context) -> Result<()> {
-    let script = script(args.shell, &completer(std::env::args_os().next()))?;
+    let script = script(args.shell, COMMAND)?;
     super::write_stdout(&script);
     Ok(())
 }
@@ -44,26 +46,12 @@ pub fn script(shell: Shell, completer: &str) -> Result<String> {
                 shell.name()
             ))
         })?;
-    String::from_utf8(buf).map_err(|_| {
-        Error::Usage("the completion script is not UTF-8; run awsenv from a UTF-8 path".into())
-    })
-}
-
-/// How the script calls awsenv back: by name when found on PATH, else by absolute path.
-fn completer(argv0: Option<OsString>) -> String {
-    let path = PathBuf::from(argv0.unwrap_or_else(|| "awsenv".into()));
-    let path = if path.components().count() > 1 && path.is_relative() {
-        std::env::current_dir().map_or(path.clone(), |dir| dir.join(&path))
-    } else {
-        path
-    };
-    path.to_string_lossy().into_owned()
+    String::from_utf8(buf).map_err(|_| Error::Usage("the completion script is not UTF-8".into()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn every_interactive_shell_has_a_script_and_sh_has_none() {
@@ -72,15 +60,5 @@ mod tests {
             assert!(text.contains("COMPLETE"), "{shell:?}: {text}");
         }
         assert_eq!(script(Shell::Sh, "awsenv").unwrap_err().exit_code(), 2);
-    }
-
-    #[test]
-    fn a_bare_name_stays_bare() {
-        assert_eq!(completer(Some("awsenv".into())), "awsenv");
-        let absolute = std::env::current_dir().unwrap().join("bin").join("awsenv");
-        let shown = absolute.to_string_lossy().into_owned();
-        assert_eq!(completer(Some(absolute.into())), shown);
-        let relative = completer(Some(Path::new("target").join("awsenv").into()));
-        assert!(Path::new(&relative).is_absolute(), "{relative}");
     }
 }
