@@ -120,6 +120,16 @@ pub enum Command {
             Example: awsenv console prod --service s3 --region eu-west-1"
     )]
     Console(ConsoleArgs),
+    /// Print the version, the commit, the build target and the keyring backends
+    #[command(
+        long_about = "Print what a bug report needs: the version, the commit it was built \
+            from, the build target and the keyring backends compiled in. `awsenv --version` \
+            prints the version alone."
+    )]
+    Version,
+    /// Write the man pages (awsenv.1 and one per subcommand) into DIR, for packagers
+    #[command(name = "generate-man", hide = true)]
+    GenerateMan(GenerateManArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -342,6 +352,12 @@ pub struct DoctorArgs {
 pub struct CompletionsArgs {
     /// Shell to complete for
     pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateManArgs {
+    /// Folder to write the pages into (created when missing)
+    pub dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

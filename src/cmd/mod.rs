@@ -10,12 +10,14 @@ mod console;
 mod credential_process;
 mod doctor;
 mod exec;
+mod generate_man;
 mod init;
 mod list;
 mod prompt;
 mod sso;
 pub mod status;
 mod unset;
+mod version;
 
 use std::io::Write;
 
@@ -45,6 +47,8 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
         Command::CredentialProcess(args) => credential_process::run(&args, ctx).map(|()| 0),
         Command::Sso(command) => sso::run(command, ctx).map(|()| 0),
         Command::Console(args) => console::run(&args, ctx).map(|()| 0),
+        Command::Version => version::run().map(|()| 0),
+        Command::GenerateMan(args) => generate_man::run(&args).map(|()| 0),
     };
     result.unwrap_or_else(|error| {
         report(&error);
