@@ -170,7 +170,9 @@ deb() {
 		 -- $(manifest_field maintainer)  $(date -u -R -d "@$SOURCE_DATE_EPOCH")
 	EOF
 	touch -d "@$SOURCE_DATE_EPOCH" "$assets/changelog"
-	cargo deb --no-build --no-strip --target "$target" --output "$out/" >&2
+	# --fast: xz at a lower level, and gzip instead of zopfli for the man pages: a minute less
+	# on two cores, for a .deb a fifth larger.
+	cargo deb --fast --no-build --no-strip --target "$target" --output "$out/" >&2
 }
 
 sha256() {
@@ -279,10 +281,11 @@ manifests() {
 	(
 		cd "$out"
 		rm -f SHA256SUMS
+		sums=
 		for file in *; do
-			[ -f "$file" ] && echo "$(sha256 "$file")  $file"
-		done >SHA256SUMS.new
-		mv SHA256SUMS.new SHA256SUMS
+			[ -f "$file" ] && sums+="$(sha256 "$file")  $file"$'\n'
+		done
+		printf '%s' "$sums" >SHA256SUMS
 	)
 }
 
