@@ -132,6 +132,7 @@ fn every_command_has_help() {
         "completions",
         "credential-process",
         "console",
+        "version",
     ] {
         let out = f.run([cmd, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{cmd}");
@@ -156,6 +157,7 @@ fn help_snapshots() {
         "completions",
         "credential-process",
         "console",
+        "version",
     ] {
         insta::assert_snapshot!(format!("help_{cmd}"), stdout(&f.run([cmd, "--help"])));
     }
@@ -165,6 +167,61 @@ fn help_snapshots() {
             stdout(&f.run(["keys", sub, "--help"]))
         );
     }
+}
+
+#[test]
+fn version_says_the_version_and_the_verbose_form_says_more() {
+    let f = fixture();
+    let out = f.run(["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let version = concat!("awsenv ", env!("CARGO_PKG_VERSION"));
+    assert_eq!(stdout(&out), format!("{version}\n"));
+    let out = f.run(["version"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], version, "{text}");
+    assert!(lines.iter().any(|l| l.starts_with("commit: ")), "{text}");
+    assert!(lines.iter().any(|l| l.starts_with("target: ")), "{text}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("keyring backends: ")),
+        "{text}"
+    );
+}
+
+/// The man pages come from the clap definitions: one per visible subcommand, none for the
+/// hidden generator or clap's `help`.
+#[test]
+fn generate_man_writes_a_page_per_visible_subcommand() {
+    let f = fixture();
+    let dir = f.home.path().join("man");
+    let out = f.run([std::ffi::OsStr::new("generate-man"), dir.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    for page in [
+        "awsenv.1",
+        "awsenv-assume.1",
+        "awsenv-sso.1",
+        "awsenv-sso-login.1",
+    ] {
+        assert!(pages.iter().any(|p| p == page), "{page} missing: {pages:?}");
+    }
+    assert!(
+        !pages
+            .iter()
+            .any(|p| p.contains("generate") || p.contains("help")),
+        "{pages:?}"
+    );
+    let main = std::fs::read_to_string(dir.join("awsenv.1")).unwrap();
+    assert!(main.contains("assume"), "{main}");
+    assert!(!main.contains("generate"), "{main}");
+    let help = stdout(&f.run(["--help"]));
+    assert!(!help.contains("generate"), "{help}");
 }
 
 /// The shell wrapper appends its own `--shell`: a user's earlier one gives way to it.

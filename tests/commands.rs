@@ -381,6 +381,23 @@ fn powershell_completion_script_parses() {
     assert!(!tree.root_node().has_error(), "{text}");
 }
 
+/// Packaged completion files are generated on the build machine: they must find awsenv on
+/// the user's PATH, not where the generating binary happened to be.
+#[test]
+fn completion_scripts_call_awsenv_through_path() {
+    let f = fixture();
+    let bin = common::bin();
+    let dir = bin.parent().unwrap().to_string_lossy().into_owned();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let text = std::fs::read_to_string(completion_script(&f, shell)).unwrap();
+        assert!(text.contains("awsenv"), "{shell}: {text}");
+        assert!(
+            !text.contains(&dir),
+            "{shell} names the build folder: {text}"
+        );
+    }
+}
+
 #[test]
 fn completions_for_sh_is_a_usage_error() {
     let out = fixture().run(["completions", "sh"]);

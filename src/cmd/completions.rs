@@ -5,10 +5,9 @@
 //! answered in `main`), so profile names come from the user's config at the moment of <TAB>
 //! rather than being frozen into the script. nushell gets clap_complete_nushell's `extern`s
 //! with profile names from `awsenv list --names`; xonsh's completer and tcsh's `complete`
-//! line are the completion part of their init scripts.
-
-use std::ffi::OsString;
-use std::path::PathBuf;
+//! line are the completion part of their init scripts. Every script calls `awsenv` through
+//! PATH, never the path of the binary that printed it: release.sh packages these files,
+//! generated on the build machine, for every user's.
 
 use clap::CommandFactory;
 use clap_complete::env::Shells;
@@ -21,12 +20,11 @@ use crate::shell::Shell;
 /// The variable the dynamic protocol answers to; `main`'s `CompleteEnv` uses the same.
 const VAR: &str = "COMPLETE";
 
+/// How the script calls awsenv back: by name, found on PATH when the user presses <TAB>.
+const COMMAND: &str = "awsenv";
+
 pub fn run(args: &CompletionsArgs, _ctx: &Context) -> Result<()> {
-    let completer = match args.shell {
-        Shell::Nu | Shell::Elvish | Shell::Xonsh | Shell::Tcsh => "awsenv".to_owned(),
-        _ => completer(std::env::args_os().next()),
-    };
-    let script = script(args.shell, &completer)?;
+    let script = script(args.shell, COMMAND)?;
     super::write_stdout(&script);
     Ok(())
 }
@@ -105,22 +103,11 @@ fn nushell() -> String {
     }
     out
 }
-
-/// How the script calls awsenv back: by name when found on PATH, else by absolute path.
-fn completer(argv0: Option<OsString>) -> String {
-    let path = PathBuf::from(argv0.unwrap_or_else(|| "awsenv".into()));
-    let path = if path.components().count() > 1 && path.is_relative() {
-        std::env::current_dir().map_or(path.clone(), |dir| dir.join(&path))
-    } else {
-        path
-    };
-    path.to_string_lossy().into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn every_interactive_shell_has_a_script_and_sh_has_none() {
@@ -144,15 +131,5 @@ mod tests {
             "{nu}"
         );
         assert_eq!(script(Shell::Sh, "awsenv").unwrap_err().exit_code(), 2);
-    }
-
-    #[test]
-    fn a_bare_name_stays_bare() {
-        assert_eq!(completer(Some("awsenv".into())), "awsenv");
-        let absolute = std::env::current_dir().unwrap().join("bin").join("awsenv");
-        let shown = absolute.to_string_lossy().into_owned();
-        assert_eq!(completer(Some(absolute.into())), shown);
-        let relative = completer(Some(Path::new("target").join("awsenv").into()));
-        assert!(Path::new(&relative).is_absolute(), "{relative}");
     }
 }

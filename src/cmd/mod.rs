@@ -10,6 +10,7 @@ mod console;
 mod credential_process;
 mod doctor;
 mod exec;
+mod generate_man;
 mod init;
 mod keys;
 mod list;
@@ -18,6 +19,7 @@ mod renew;
 mod sso;
 pub mod status;
 mod unset;
+mod version;
 
 use std::io::Write;
 
@@ -49,6 +51,8 @@ pub fn dispatch(command: Command, ctx: &Context) -> i32 {
         Command::Console(args) => console::run(&args, ctx).map(|()| 0),
         Command::Renew(args) => renew::run(&args, ctx),
         Command::Keys(command) => keys::run(command, ctx).map(|()| 0),
+        Command::Version => version::run().map(|()| 0),
+        Command::GenerateMan(args) => generate_man::run(&args).map(|()| 0),
     };
     result.unwrap_or_else(|error| {
         report(&error);

@@ -46,6 +46,14 @@ pub trait Backend {
     fn check(&self) -> Result<()>;
 }
 
+/// The backends compiled into this build, by their `AWSENV_KEYRING` names (`awsenv version`).
+#[cfg(all(unix, not(target_os = "macos")))]
+pub const COMPILED: &[&str] = &["secret-service", "file"];
+#[cfg(windows)]
+pub const COMPILED: &[&str] = &["wincred", "file"];
+#[cfg(target_os = "macos")]
+pub const COMPILED: &[&str] = &["keychain", "file"];
+
 /// The backend `AWSENV_KEYRING` names, else the platform's own.
 pub fn backend_name(ctx: &Context) -> &str {
     ctx.var(BACKEND_VAR).unwrap_or(if cfg!(windows) {
