@@ -103,7 +103,6 @@ fn nushell() -> String {
     }
     out
 }
-}
 
 #[cfg(test)]
 mod tests {
