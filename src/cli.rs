@@ -138,16 +138,6 @@ pub enum Command {
     /// AWSENV_AUTO=refresh); print the file its result will be written to
     #[command(hide = true)]
     Renew(RenewArgs),
-    /// Print the version, the commit, the build target and the keyring backends
-    #[command(
-        long_about = "Print what a bug report needs: the version, the commit it was built \
-            from, the build target and the keyring backends compiled in. `awsenv --version` \
-            prints the version alone."
-    )]
-    Version,
-    /// Write the man pages (awsenv.1 and one per subcommand) into DIR, for packagers
-    #[command(name = "generate-man", hide = true)]
-    GenerateMan(GenerateManArgs),
     /// Long-term access keys in the OS keyring: add, import, list, remove, rotate
     #[command(
         subcommand,
@@ -159,6 +149,16 @@ pub enum Command {
             itself (--no-session opts out)."
     )]
     Keys(KeysCommand),
+    /// Print the version, the commit, the build target and the keyring backends
+    #[command(
+        long_about = "Print what a bug report needs: the version, the commit it was built \
+            from, the build target and the keyring backends compiled in. `awsenv --version` \
+            prints the version alone."
+    )]
+    Version,
+    /// Write the man pages (awsenv.1 and one per subcommand) into DIR, for packagers
+    #[command(name = "generate-man", hide = true)]
+    GenerateMan(GenerateManArgs),
 }
 
 #[derive(Debug, Subcommand)]
