@@ -723,6 +723,32 @@ fn host_of(endpoint: &str) -> &str {
     rest.split(['/', '?']).next().unwrap_or(rest)
 }
 
+/// Where requests to `service` go with `settings`, by the endpoint rules of its SDK crate
+/// (`sdk`: each crate has its own `Params` and resolver): the configured endpoint URL, else
+/// the regional endpoint with FIPS and dual-stack applied. An error is its reason, in words.
+macro_rules! resolve_endpoint {
+    ($sdk:ident, $settings:expr, $service:expr) => {{
+        use $sdk::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        let wanted = $settings
+            .clone()
+            .for_service($service)
+            .endpoint_params($service, None);
+        Params::builder()
+            .region(wanted.region)
+            .use_fips(wanted.use_fips)
+            .use_dual_stack(wanted.use_dual_stack)
+            .set_endpoint(wanted.endpoint)
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|params| {
+                crate::profile::block_on(DefaultResolver::new().resolve_endpoint(&params))
+                    .map(|e| e.url().trim_end_matches('/').to_owned())
+                    .map_err(|e| crate::aws::causes(&*e))
+            })
+    }};
+}
+pub(crate) use resolve_endpoint;
+
 /// An error and its sources as one line, each cause once.
 pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();

@@ -545,22 +545,7 @@ impl Intercept for DateReader {
 /// Where STS requests go with these settings, by STS's own endpoint rules: the configured
 /// endpoint URL, else the regional endpoint with FIPS and dual-stack applied.
 pub fn endpoint(settings: &Settings) -> std::result::Result<String, String> {
-    use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-    let wanted = settings
-        .clone()
-        .for_service(Service::STS)
-        .endpoint_params(Service::STS, None);
-    let params = Params::builder()
-        .region(wanted.region)
-        .use_fips(wanted.use_fips)
-        .use_dual_stack(wanted.use_dual_stack)
-        .set_endpoint(wanted.endpoint)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let resolver = DefaultResolver::new();
-    crate::profile::block_on(resolver.resolve_endpoint(&params))
-        .map(|e| e.url().trim_end_matches('/').to_owned())
-        .map_err(|e| aws::causes(&*e))
+    aws::resolve_endpoint!(aws_sdk_sts, settings, Service::STS)
 }
 
 /// The environment's STS endpoint URL (`AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`),

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use adversarial::{Case, NAMES, PROFILE};
-use common::shells::{require, script_args};
+use common::shells::{EVERY, require, script_args};
 use common::{Fixture, stderr, stdout};
 
 /// Run `script` (written to a file) in the shell at `exe`, with the fixture's variables and
@@ -238,25 +238,6 @@ fn xonsh_holds_every_adversarial_value_byte_for_byte() {
 fn tcsh_holds_every_value_it_can_and_refuses_the_rest() {
     round_trip("tcsh");
 }
-
-/// Every variable awsenv may set or unset.
-const EVERY: [&str; 15] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWSENV_PROFILE",
-    "AWSENV_EXPIRES_AT",
-    "AWSENV_REGION",
-    "AWSENV_SAVED_REGION",
-    "AWSENV_SAVED_DEFAULT_REGION",
-    "AWSENV_PROMPT",
-    "AWS_SECURITY_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-];
 
 /// What the user had before, which a failed assume must leave alone.
 const BEFORE: [(&str, &str); 7] = [

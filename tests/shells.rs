@@ -9,6 +9,7 @@ mod adversarial;
 mod common;
 
 use adversarial::{Case, NAMES, PROFILE};
+use common::shells::EVERY;
 use common::{Fixture, stderr};
 
 /// A shell under test and the `--shell` dialect it is given.
@@ -35,25 +36,6 @@ const FISH: Dialect = Dialect {
     flag: "fish",
 };
 const ALL: [Dialect; 4] = [BASH, DASH, ZSH, FISH];
-
-/// Every variable awsenv may set or unset.
-const EVERY: [&str; 15] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWSENV_PROFILE",
-    "AWSENV_EXPIRES_AT",
-    "AWSENV_REGION",
-    "AWSENV_SAVED_REGION",
-    "AWSENV_SAVED_DEFAULT_REGION",
-    "AWSENV_PROMPT",
-    "AWS_SECURITY_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-];
 
 impl Dialect {
     fn is_fish(self) -> bool {

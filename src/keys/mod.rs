@@ -9,13 +9,11 @@
 pub mod file;
 mod iam;
 pub mod import;
-#[cfg(target_os = "macos")]
-mod keychain;
+#[cfg(any(windows, target_os = "macos"))]
+mod native;
 pub mod rotate;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod secret_service;
-#[cfg(windows)]
-mod wincred;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -83,13 +81,13 @@ pub fn open(ctx: &Context) -> Result<Box<dyn Backend>> {
         }
         "wincred" => {
             #[cfg(windows)]
-            return Ok(Box::new(wincred::Wincred));
+            return Ok(Box::new(native::WINCRED));
             #[allow(unreachable_code)]
             Err(unavailable())
         }
         "keychain" => {
             #[cfg(target_os = "macos")]
-            return Ok(Box::new(keychain::Keychain));
+            return Ok(Box::new(native::KEYCHAIN));
             #[allow(unreachable_code)]
             Err(unavailable())
         }

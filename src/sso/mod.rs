@@ -139,42 +139,14 @@ pub fn aws(ctx: &Context, service: Service, profile: Option<&str>, region: &str)
 
 /// Where OIDC requests go with these settings, by the service's own endpoint rules.
 pub fn oidc_endpoint(settings: &Settings) -> Result<String> {
-    use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-    let wanted = settings
-        .clone()
-        .for_service(Service::SSO_OIDC)
-        .endpoint_params(Service::SSO_OIDC, None);
-    let params = Params::builder()
-        .region(wanted.region)
-        .use_fips(wanted.use_fips)
-        .use_dual_stack(wanted.use_dual_stack)
-        .set_endpoint(wanted.endpoint)
-        .build()
-        .map_err(|e| no_endpoint(settings, Service::SSO_OIDC, &e.to_string()))?;
-    let resolver = DefaultResolver::new();
-    crate::profile::block_on(resolver.resolve_endpoint(&params))
-        .map(|e| e.url().trim_end_matches('/').to_owned())
-        .map_err(|e| no_endpoint(settings, Service::SSO_OIDC, &aws::causes(&*e)))
+    aws::resolve_endpoint!(aws_sdk_ssooidc, settings, Service::SSO_OIDC)
+        .map_err(|why| no_endpoint(settings, Service::SSO_OIDC, &why))
 }
 
 /// Where access portal requests go with these settings, by the service's own endpoint rules.
 pub fn portal_endpoint(settings: &Settings) -> Result<String> {
-    use aws_sdk_sso::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-    let wanted = settings
-        .clone()
-        .for_service(Service::SSO)
-        .endpoint_params(Service::SSO, None);
-    let params = Params::builder()
-        .region(wanted.region)
-        .use_fips(wanted.use_fips)
-        .use_dual_stack(wanted.use_dual_stack)
-        .set_endpoint(wanted.endpoint)
-        .build()
-        .map_err(|e| no_endpoint(settings, Service::SSO, &e.to_string()))?;
-    let resolver = DefaultResolver::new();
-    crate::profile::block_on(resolver.resolve_endpoint(&params))
-        .map(|e| e.url().trim_end_matches('/').to_owned())
-        .map_err(|e| no_endpoint(settings, Service::SSO, &aws::causes(&*e)))
+    aws::resolve_endpoint!(aws_sdk_sso, settings, Service::SSO)
+        .map_err(|why| no_endpoint(settings, Service::SSO, &why))
 }
 
 fn no_endpoint(settings: &Settings, service: Service, why: &str) -> Error {

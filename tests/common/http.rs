@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// No server outlives this, even if a test forgets to drop it.
@@ -42,6 +43,56 @@ pub fn accept_loop<S: Stops + Send + Sync + 'static>(
     }
     for worker in workers {
         let _ = worker.join();
+    }
+}
+
+/// A server on a loopback port of its own, each connection answered by `serve` on a thread
+/// of its own (`accept_loop`); it stops when dropped.
+pub struct Server<S: Stops + Send + Sync + 'static> {
+    port: u16,
+    shared: Arc<S>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<S: Stops + Send + Sync + 'static> Server<S> {
+    /// Bind a free port, make the state for it, and start serving.
+    pub fn start(shared: impl FnOnce(u16) -> S, serve: fn(TcpStream, &S, Instant)) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let port = listener.local_addr().expect("local address").port();
+        let shared = Arc::new(shared(port));
+        let s = Arc::clone(&shared);
+        let thread = std::thread::spawn(move || accept_loop(&listener, &s, serve));
+        Self {
+            port,
+            shared,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The state the server's connections share.
+    pub fn shared(&self) -> &S {
+        &self.shared
+    }
+}
+
+impl<S: Stops + Send + Sync + 'static> Drop for Server<S> {
+    fn drop(&mut self) {
+        self.shared.stop_flag().store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

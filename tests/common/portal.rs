@@ -8,10 +8,9 @@
 
 use std::collections::HashMap;
 use std::io::BufReader;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::http;
@@ -74,9 +73,7 @@ struct Shared {
 
 /// A running portal; it stops when dropped.
 pub struct Portal {
-    port: u16,
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    server: http::Server<Shared>,
 }
 
 impl Portal {
@@ -87,12 +84,7 @@ impl Portal {
 
     /// A portal that waits `delay` before each answer, so concurrent calls overlap.
     pub fn with_delay(accounts: Vec<Account>, page_size: usize, delay: Duration) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let port = listener.local_addr().expect("local address").port();
-        let shared = Arc::new(Shared {
+        let shared = |_| Shared {
             accounts: Mutex::new(accounts),
             page_size: page_size.max(1),
             delay,
@@ -103,44 +95,40 @@ impl Portal {
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
-        });
-        let s = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || http::accept_loop(&listener, &s, serve));
+        };
         Self {
-            port,
-            shared,
-            thread: Some(thread),
+            server: http::Server::start(shared, serve),
         }
     }
 
     /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_SSO` or `AWS_ENDPOINT_URL_SIGNIN`.
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     /// Grant these accounts from now on.
     pub fn set_accounts(&self, accounts: Vec<Account>) {
-        *self.shared.accounts.lock().unwrap() = accounts;
+        *self.server.shared().accounts.lock().unwrap() = accounts;
     }
 
     /// Accept only this token from now on (any other gets `UnauthorizedException`).
     pub fn set_token(&self, token: &str) {
-        *self.shared.token.lock().unwrap() = token.to_owned();
+        *self.server.shared().token.lock().unwrap() = token.to_owned();
     }
 
     /// Refuse the next `n` portal requests with `TooManyRequestsException` (HTTP 429).
     pub fn throttle(&self, n: usize) {
-        self.shared.throttle.store(n, Ordering::SeqCst);
+        self.server.shared().throttle.store(n, Ordering::SeqCst);
     }
 
     /// Run `hook` once, when the next request arrives and before it is answered.
     pub fn on_next_request(&self, hook: impl FnOnce() + Send + 'static) {
-        *self.shared.on_request.lock().unwrap() = Some(Box::new(hook));
+        *self.server.shared().on_request.lock().unwrap() = Some(Box::new(hook));
     }
 
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Request> {
-        self.shared.requests.lock().unwrap().clone()
+        self.server.shared().requests.lock().unwrap().clone()
     }
 
     /// The requests to `path`.
@@ -153,16 +141,7 @@ impl Portal {
 
     /// The most requests that were being answered at one time.
     pub fn max_in_flight(&self) -> usize {
-        self.shared.max_in_flight.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for Portal {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.shared().max_in_flight.load(Ordering::SeqCst)
     }
 }
 

@@ -3,10 +3,9 @@
 //! without anything leaving the machine.
 
 use std::io::BufRead;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Instant;
 
 use super::http;
@@ -24,55 +23,33 @@ impl http::Stops for Shared {
 
 /// A running proxy; it stops when dropped.
 pub struct Proxy {
-    port: u16,
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    server: http::Server<Shared>,
 }
 
 impl Proxy {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let port = listener.local_addr().expect("local address").port();
-        let shared = Arc::new(Shared {
+        let shared = |_| Shared {
             stop: AtomicBool::new(false),
             targets: Mutex::new(Vec::new()),
-        });
-        let s = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || http::accept_loop(&listener, &s, serve));
+        };
         Self {
-            port,
-            shared,
-            thread: Some(thread),
+            server: http::Server::start(shared, serve),
         }
     }
 
     /// `http://127.0.0.1:PORT`, for `HTTPS_PROXY`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     /// Every `host:port` asked for so far, in order.
     pub fn targets(&self) -> Vec<String> {
-        self.shared.targets.lock().unwrap().clone()
+        self.server.shared().targets.lock().unwrap().clone()
     }
 
     /// Forget what was asked for so far.
     pub fn clear(&self) {
-        self.shared.targets.lock().unwrap().clear();
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.shared
-            .stop
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.shared().targets.lock().unwrap().clear();
     }
 }
 

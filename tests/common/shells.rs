@@ -52,3 +52,22 @@ pub fn script_args(name: &str, script: &str) -> Vec<String> {
         .chain([script.to_owned()])
         .collect()
 }
+
+/// Every variable awsenv may set or unset: what the shell tests read back after each step.
+pub const EVERY: [&str; 15] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWSENV_PROFILE",
+    "AWSENV_EXPIRES_AT",
+    "AWSENV_REGION",
+    "AWSENV_SAVED_REGION",
+    "AWSENV_SAVED_DEFAULT_REGION",
+    "AWSENV_PROMPT",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+];

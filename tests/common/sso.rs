@@ -9,10 +9,9 @@
 
 use std::collections::HashMap;
 use std::io::BufReader;
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::net::TcpStream;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use super::http;
@@ -109,73 +108,63 @@ struct Shared {
 
 /// A running stub; it stops when dropped.
 pub struct Sso {
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    server: http::Server<Shared>,
 }
 
 impl Sso {
     pub fn start(behaviour: Behaviour) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().unwrap().port();
-        let shared = Arc::new(Shared {
+        let shared = |port| Shared {
             behaviour: Mutex::new(behaviour),
             state: Mutex::new(State::default()),
             stop: AtomicBool::new(false),
             port,
-        });
-        let s = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || http::accept_loop(&listener, &s, serve));
+        };
         Sso {
-            shared,
-            thread: Some(thread),
+            server: http::Server::start(shared, serve),
         }
     }
 
     /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`.
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.shared.port)
+        self.server.url()
     }
 
     pub fn set(&self, change: impl FnOnce(&mut Behaviour)) {
-        change(&mut self.shared.behaviour.lock().unwrap());
+        change(&mut self.server.shared().behaviour.lock().unwrap());
     }
 
     /// How many requests `what` arrived: `register`, `device_authorization`, `authorize`,
     /// `token:<grant type>`, `credentials`, `logout`.
     pub fn count(&self, what: &str) -> usize {
-        let state = self.shared.state.lock().unwrap();
+        let state = self.server.shared().state.lock().unwrap();
         state.counts.get(what).copied().unwrap_or(0)
     }
 
     /// The JSON bodies (or query, as an object) of the requests to `path`.
     pub fn bodies(&self, path: &str) -> Vec<Value> {
-        let state = self.shared.state.lock().unwrap();
+        let state = self.server.shared().state.lock().unwrap();
         let log = state.log.iter().filter(|(_, p, _)| p == path);
         log.map(|(_, _, v)| v.clone()).collect()
     }
 
     /// Forget every access token, as a sign-out elsewhere does.
     pub fn revoke_all(&self) {
-        self.shared.state.lock().unwrap().access_tokens.clear();
+        self.server
+            .shared()
+            .state
+            .lock()
+            .unwrap()
+            .access_tokens
+            .clear();
     }
 
     /// An access token the portal accepts, as if issued by a login elsewhere (the AWS CLI).
     pub fn issue_token(&self) -> String {
-        let mut state = self.shared.state.lock().unwrap();
+        let mut state = self.server.shared().state.lock().unwrap();
         state.next += 1;
         let token = format!("{SECRET_MARK}-access-cli-{}", state.next);
         state.access_tokens.push(token.clone());
         token
-    }
-}
-
-impl Drop for Sso {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

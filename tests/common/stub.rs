@@ -10,10 +10,9 @@
 
 use std::collections::HashMap;
 use std::io::BufReader;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::http;
@@ -90,9 +89,7 @@ struct Shared {
 
 /// A running stub; it stops when dropped.
 pub struct Stub {
-    port: u16,
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    server: http::Server<Shared>,
 }
 
 impl Stub {
@@ -102,12 +99,7 @@ impl Stub {
 
     /// A stub that waits `delay` before each answer, so concurrent calls overlap.
     pub fn with_delay(behaviour: Behaviour, delay: Duration) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let port = listener.local_addr().expect("local address").port();
-        let shared = Arc::new(Shared {
+        let shared = |_| Shared {
             behaviour: Mutex::new(behaviour),
             issued: Mutex::new(HashMap::new()),
             delay_ms: AtomicU64::new(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
@@ -115,19 +107,15 @@ impl Stub {
             served: AtomicUsize::new(0),
             answered: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
-        });
-        let s = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || http::accept_loop(&listener, &s, serve));
+        };
         Stub {
-            port,
-            shared,
-            thread: Some(thread),
+            server: http::Server::start(shared, serve),
         }
     }
 
     /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_STS`.
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     /// How many requests with `Action=action` arrived.
@@ -137,7 +125,8 @@ impl Stub {
 
     /// The form fields of every request with `Action=action`, in arrival order.
     pub fn requests(&self, action: &str) -> Vec<HashMap<String, String>> {
-        self.shared
+        self.server
+            .shared()
             .requests
             .lock()
             .unwrap()
@@ -149,24 +138,24 @@ impl Stub {
 
     /// Every request received, whatever its action.
     pub fn total(&self) -> usize {
-        self.shared.requests.lock().unwrap().len()
+        self.server.shared().requests.lock().unwrap().len()
     }
 
     /// How many replies have been written: a request counted by `total` and not here is
     /// still being worked on.
     pub fn answered(&self) -> usize {
-        self.shared.answered.load(Ordering::SeqCst)
+        self.server.shared().answered.load(Ordering::SeqCst)
     }
 
     /// Wait `delay` before each answer to the requests that arrive from now on: a slow STS.
     pub fn set_delay(&self, delay: Duration) {
         let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
-        self.shared.delay_ms.store(ms, Ordering::SeqCst);
+        self.server.shared().delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Answer the requests that arrive from now on with `behaviour`.
     pub fn set_behaviour(&self, behaviour: Behaviour) {
-        *self.shared.behaviour.lock().unwrap() = behaviour;
+        *self.server.shared().behaviour.lock().unwrap() = behaviour;
     }
 }
 
@@ -191,15 +180,6 @@ impl HttpsStub {
 
 /// The form field under which a request's signing access key id is recorded.
 pub const SIGNED_BY: &str = "X-Signed-By";
-
-impl Drop for Stub {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
 
 /// Answer the one request on a connection (every reply says `Connection: close`).
 fn serve(stream: TcpStream, shared: &Shared, started: Instant) {

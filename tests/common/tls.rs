@@ -7,12 +7,11 @@
 //! reply.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
@@ -138,46 +137,24 @@ impl http::Stops for Shared {
 
 /// `https://localhost:PORT` in front of a plain HTTP server; it stops when dropped.
 pub struct TlsFront {
-    port: u16,
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    server: http::Server<Shared>,
 }
 
 impl TlsFront {
     /// A front for the server at `backend` (`http://127.0.0.1:PORT`) with `ca`'s certificate.
     pub fn start(ca: &PrivateCa, backend: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let port = listener.local_addr().expect("local address").port();
-        let shared = Arc::new(Shared {
+        let shared = |_| Shared {
             stop: AtomicBool::new(false),
             config: ca.server_config(),
             backend: backend.trim_start_matches("http://").to_owned(),
-        });
-        let s = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || http::accept_loop(&listener, &s, serve));
+        };
         Self {
-            port,
-            shared,
-            thread: Some(thread),
+            server: http::Server::start(shared, serve),
         }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("https://localhost:{}", self.port)
-    }
-}
-
-impl Drop for TlsFront {
-    fn drop(&mut self) {
-        self.shared
-            .stop
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        format!("https://localhost:{}", self.server.port())
     }
 }
 
