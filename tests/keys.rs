@@ -340,6 +340,40 @@ fn no_secret_service_and_no_bus_are_clear_errors() {
     );
 }
 
+#[test]
+fn a_locked_collection_is_a_clear_error_and_nothing_changes() {
+    let moto = shared();
+    let ss = SecretService::start();
+    let f = fixture(&moto, &ss);
+    ok(
+        &add(&f, "prod", "AKIAEXAMPLEEXAMPLE02", "secretsecret", false),
+        "add",
+    );
+    let config = std::fs::read_to_string(f.path(".aws/config")).unwrap();
+    ss.lock();
+
+    // No unlock prompt is started behind the user's back: the error says what to do.
+    let assume = f.run(["assume", "prod", "--shell", "bash"]);
+    assert_eq!(assume.status.code(), Some(1), "{}", stderr(&assume));
+    assert!(!stdout(&assume).contains("export "), "{}", stdout(&assume));
+    let err = stderr(&assume);
+    assert!(
+        err.contains("locked") && err.contains("AWSENV_KEYRING=file"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!err.contains("secretsecret"), "{err}");
+
+    let again = add(&f, "other", "AKIAEXAMPLEEXAMPLE03", "secretsecret", false);
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert!(stderr(&again).contains("locked"), "{}", stderr(&again));
+    assert_eq!(
+        std::fs::read_to_string(f.path(".aws/config")).unwrap(),
+        config,
+        "a failed add leaves the config file alone"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Rotation
 

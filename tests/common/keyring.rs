@@ -152,6 +152,28 @@ impl SecretService {
         String::from_utf8_lossy(&out.stdout).contains("boolean true")
     }
 
+    /// Lock the default collection, as a screen lock or `Lock` from another client does.
+    pub fn lock(&self) {
+        let out = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.Lock",
+                "array:objpath:/org/freedesktop/secrets/aliases/default",
+            ])
+            .env_clear()
+            .envs(self.env())
+            .output()
+            .expect("dbus-send (.ci/run installs dbus)");
+        assert!(
+            out.status.success(),
+            "Lock: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// `secret-tool ARGS`: the second client that must see what awsenv stored.
     pub fn secret_tool(&self, args: &[&str]) -> Output {
         Command::new("secret-tool")
