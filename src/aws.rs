@@ -35,12 +35,13 @@ use aws_config::retry::{RetryConfig, RetryMode};
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_runtime::env_config::EnvConfigValue;
-use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
 use aws_smithy_async::time::SystemTimeSource;
+use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpClient};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
@@ -591,27 +592,92 @@ pub fn credentials_provider(creds: &Credentials) -> SharedCredentialsProvider {
 /// `NO_PROXY` and friends) with the CA bundle's certificates, when there is one, as the only
 /// trusted roots, as the AWS CLI has it.
 fn http_client(roots: Option<Vec<u8>>) -> SharedHttpClient {
-    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    use aws_smithy_http_client::Builder;
     // The constructor the SDK's default client uses itself (`default_https_client` in
     // aws-smithy-runtime): the public `build_https` has no proxy setting.
     Builder::new().build_with_connector_fn(move |settings, components| {
-        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ));
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        if let Some(pem) = &roots {
-            let store = TrustStore::empty().with_pem_certificate(pem.clone());
-            // `build` cannot fail: it only stores what it is given (checked by `check_pem`).
-            if let Ok(context) = TlsContext::builder().with_trust_store(store).build() {
-                connector = connector.tls_context(context);
-            }
-        }
-        connector.build()
+        connector(
+            roots.as_deref(),
+            settings.cloned(),
+            components.and_then(|c| c.sleep_impl()),
+        )
     })
+}
+
+/// The connector under `http_client`: what an SDK client's requests go through.
+fn connector(
+    roots: Option<&[u8]>,
+    settings: Option<HttpConnectorSettings>,
+    sleep: Option<SharedAsyncSleep>,
+) -> Connector {
+    let mut connector = aws_smithy_http_client::ConnectorBuilder::default().tls_provider(
+        tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc),
+    );
+    connector.set_connector_settings(settings);
+    connector.set_sleep_impl(sleep);
+    connector.set_proxy_config(Some(ProxyConfig::from_env()));
+    if let Some(pem) = roots {
+        let store = TrustStore::empty().with_pem_certificate(pem.to_vec());
+        // `build` cannot fail: it only stores what it is given (checked by `check_pem`).
+        if let Ok(context) = TlsContext::builder().with_trust_store(store).build() {
+            connector = connector.tls_context(context);
+        }
+    }
+    connector.build()
+}
+
+/// One GET of `url` the way the SDK clients send requests (the same TLS roots, CA bundle,
+/// proxy and timeouts), for the endpoints that have no SDK client: the status and at most
+/// `limit` bytes of body. Call it inside a Tokio runtime. The error is in words and never
+/// holds the URL: a certificate that fails verification is said to be that.
+pub async fn get(
+    roots: Option<&[u8]>,
+    url: &str,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    limit: usize,
+) -> std::result::Result<(u16, Vec<u8>), String> {
+    use aws_smithy_runtime_api::client::http::HttpConnector;
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::byte_stream::ByteStream;
+
+    let settings = HttpConnectorSettings::builder()
+        .connect_timeout(connect_timeout)
+        .read_timeout(read_timeout)
+        .build();
+    let connector = connector(
+        roots,
+        Some(settings),
+        Some(SharedAsyncSleep::new(TokioSleep::new())),
+    );
+    let mut request = HttpRequest::new(SdkBody::empty());
+    request
+        .set_uri(url)
+        .map_err(|_| "the URL is malformed".to_owned())?;
+    let response = connector.call(request).await.map_err(|e| {
+        // The error's text may quote the request; say only what kind of failure it was.
+        if let Some(said) = untrusted_certificate(url, &e) {
+            said
+        } else if e.is_timeout() {
+            format!("no answer within {} s", read_timeout.as_secs())
+        } else if e.is_io() {
+            "could not connect".to_owned()
+        } else {
+            "the request failed".to_owned()
+        }
+    })?;
+    let status = response.status().as_u16();
+    let mut body = ByteStream::new(response.into_body());
+    let mut read = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|_| "the reply could not be read".to_owned())?;
+        if read.len() + chunk.len() > limit {
+            return Err(format!("the reply is larger than {limit} bytes"));
+        }
+        read.extend_from_slice(&chunk);
+    }
+    Ok((status, read))
 }
 
 /// The bundle parses as PEM and holds at least one certificate rustls accepts as a root: the

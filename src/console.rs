@@ -7,12 +7,7 @@
 
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::{Connect, HttpConnector};
-use hyper_util::rt::TokioExecutor;
-
+use crate::aws::{self, Settings};
 use crate::env::{Context, Credentials};
 use crate::error::{Error, Result};
 
@@ -112,9 +107,11 @@ pub fn federation_name(profile: &str) -> String {
     name
 }
 
-/// A sign-in token for `creds` from the federation endpoint.
+/// A sign-in token for `creds` from the federation endpoint, reached as the profile's SDK
+/// clients reach AWS (`settings`: its CA bundle; the proxy from the environment).
 pub fn signin_token(
     ctx: &Context,
+    settings: &Settings,
     federation: &str,
     creds: &Credentials,
     session_duration: Option<i64>,
@@ -127,10 +124,9 @@ pub fn signin_token(
             format!("console sign-in at {host}: {why}; check the network, or {ENDPOINT_VAR}"),
         )
     };
-    let plain = check_federation(federation, profile)?;
-    let url: hyper::Uri = token_url(federation, creds, session_duration)
-        .parse()
-        .map_err(|_| failed("the sign-in URL is malformed".into()))?;
+    check_federation(federation, profile)?;
+    let roots = settings.trusted_roots()?;
+    let url = token_url(federation, creds, session_duration);
     let timeout = ctx
         .duration_var("AWSENV_STS_TIMEOUT", DEFAULT_TIMEOUT)
         .max(1);
@@ -138,28 +134,20 @@ pub fn signin_token(
         .enable_all()
         .build()
         .map_err(|e| failed(format!("could not start the HTTP client ({e})")))?;
-    let mut http = HttpConnector::new();
-    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
     let bound = Duration::from_secs(timeout.unsigned_abs());
-    let fetch = async move {
-        if plain {
-            return get(http, url).await;
-        }
-        http.enforce_http(false);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|e| format!("no TLS root certificates ({e})"))?
-            .https_only()
-            .enable_http1()
-            .wrap_connector(http);
-        get(https, url).await
-    };
     let reply = runtime.block_on(async {
+        let fetch = aws::get(roots.as_deref(), &url, CONNECT_TIMEOUT, bound, MAX_REPLY);
         tokio::time::timeout(bound, fetch)
             .await
             .map_err(|_| format!("no answer within {timeout} s (AWSENV_STS_TIMEOUT)"))?
     });
-    let (status, body) = reply.map_err(failed)?;
+    let (status, body) = reply.map_err(|why| {
+        if why.starts_with("the TLS certificate") {
+            Error::credentials(profile, format!("console sign-in: {why}"))
+        } else {
+            failed(why)
+        }
+    })?;
     if status != 200 {
         return Err(Error::credentials(
             profile,
@@ -179,7 +167,7 @@ pub fn signin_token(
 /// Whether it is plain http.
 pub fn check_federation(federation: &str, profile: &str) -> Result<bool> {
     let host = host_of(federation);
-    let url: hyper::Uri = federation.parse().map_err(|_| {
+    let url: http::Uri = federation.parse().map_err(|_| {
         Error::usage(
             profile,
             format!("{ENDPOINT_VAR} is not a URL ({host}); set it to like https://host"),
@@ -195,30 +183,6 @@ pub fn check_federation(federation: &str, profile: &str) -> Result<bool> {
             ),
         )),
     }
-}
-
-/// One GET; the status and at most `MAX_REPLY` bytes of body. The error never holds the URL.
-async fn get<C>(connector: C, url: hyper::Uri) -> Result<(u16, Bytes), String>
-where
-    C: Connect + Clone + Send + Sync + 'static,
-{
-    let client: Client<C, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
-    let response = client.get(url).await.map_err(|e| {
-        // The error's text may quote the request; say only what kind of failure it was.
-        if e.is_connect() {
-            "could not connect".to_owned()
-        } else {
-            "the request failed".to_owned()
-        }
-    })?;
-    let status = response.status().as_u16();
-    let limited = http_body_util::Limited::new(response.into_body(), MAX_REPLY);
-    let body = limited
-        .collect()
-        .await
-        .map_err(|_| "the reply could not be read".to_owned())?
-        .to_bytes();
-    Ok((status, body))
 }
 
 /// `scheme://host[:port]` of `url`, as messages show it: never the path or query.

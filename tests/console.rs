@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::moto::shared;
-use common::stub::{Behaviour, SIGNIN_MARK, Stub};
+use common::proxy::Proxy;
+use common::stub::{Behaviour, HttpsStub, SIGNIN_MARK, Stub};
+use common::tls::PrivateCa;
 use common::{Fixture, stderr, stdout};
 
 const STATIC_SECRET: &str = "staticsecretKEYdonotleak";
@@ -271,4 +273,56 @@ fn refusals_and_bad_input_are_one_line_without_secrets() {
     assert!(stderr(&out).contains("no profile given"));
     let out = f.run(["console", "role", "--service", "S3 x"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn sign_in_goes_out_as_the_sdk_clients_do_ca_bundle_and_proxy() {
+    let ca = PrivateCa::new();
+    let federation = HttpsStub::start(Behaviour::Ok, &ca);
+    let mut f = fixture(&shared(), &federation.stub)
+        .var("AWSENV_FEDERATION_ENDPOINT", federation.endpoint());
+    let host = federation
+        .endpoint()
+        .trim_start_matches("https://")
+        .to_owned();
+
+    // A private CA that is not trusted is said to be that, not a network failure.
+    let untrusted = f.run(["console", "role", "--print"]);
+    assert_eq!(untrusted.status.code(), Some(1), "{}", stderr(&untrusted));
+    let said = stderr(&untrusted);
+    assert!(
+        said.contains(&format!("the TLS certificate of {host} is not trusted"))
+            && said.contains("AWS_CA_BUNDLE"),
+        "{said}"
+    );
+    assert!(!said.contains("check the network"), "{said}");
+    assert!(!said.contains(STATIC_SECRET), "{said}");
+    assert_eq!(stdout(&untrusted), "");
+    assert_eq!(federation.stub.count("getSigninToken"), 0);
+
+    // AWS_CA_BUNDLE, as for STS: the sign-in goes through.
+    f.set("AWS_CA_BUNDLE", ca.bundle().display().to_string());
+    let out = console(&f, &["role", "--print"]);
+    assert!(
+        stdout(&out).starts_with(&format!("{}/federation?", federation.endpoint())),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(federation.stub.count("getSigninToken"), 1);
+
+    // A missing bundle is a usage error naming the file, before any request.
+    let missing = ca.dir.path().join("nowhere.pem");
+    f.set("AWS_CA_BUNDLE", missing.display().to_string());
+    let out = f.run(["console", "role", "--print"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&missing.display().to_string()));
+    f.set("AWS_CA_BUNDLE", ca.bundle().display().to_string());
+
+    // HTTPS_PROXY carries the sign-in request, as it carries the SDK's.
+    let proxy = Proxy::start();
+    f.set("HTTPS_PROXY", proxy.url());
+    let out = f.run(["console", "role", "--print"]);
+    assert_eq!(out.status.code(), Some(1), "the proxy answers 502");
+    assert_eq!(proxy.targets(), vec![host], "{}", stderr(&out));
+    assert_eq!(federation.stub.count("getSigninToken"), 1);
 }

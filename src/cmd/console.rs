@@ -4,6 +4,7 @@
 //! long-term keys first become a federation token. `src/console.rs` builds the URLs and does
 //! the one sign-in request; stdout holds the URL with `--print` and nothing otherwise.
 
+use crate::aws::Settings;
 use crate::cli::ConsoleArgs;
 use crate::console;
 use crate::duration;
@@ -38,9 +39,22 @@ pub fn run(args: &ConsoleArgs, ctx: &Context) -> Result<()> {
         .or_else(|| ctx.var(env::DEFAULT_REGION).map(str::to_owned));
     let federation = console::federation_url(ctx, region.as_deref());
     console::check_federation(&federation, &request.profile)?;
+    // The sign-in request goes out as the profile's SDK clients do: its CA bundle, the proxy.
+    let settings = Settings::load(
+        ctx,
+        Some(&config),
+        Some(&request.profile),
+        region.as_deref(),
+    )?;
     let (creds, session_duration) = credentials(ctx, &config, &chain, &request, region.as_deref())?;
-    let token =
-        console::signin_token(ctx, &federation, &creds, session_duration, &request.profile)?;
+    let token = console::signin_token(
+        ctx,
+        &settings,
+        &federation,
+        &creds,
+        session_duration,
+        &request.profile,
+    )?;
     let destination =
         landing.unwrap_or_else(|| console::destination(region.as_deref(), args.service.as_deref()));
     let url = console::login_url(&federation, &destination, &token);
