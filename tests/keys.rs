@@ -6,69 +6,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use common::keyring::SecretService;
-use common::moto::shared;
+use common::moto::{aws_admin, iam_user, key_ids, shared};
 use common::{Fixture, stderr, stdout};
-
-/// The AWS CLI (botocore) from the repository's `.venv`.
-fn aws_cli() -> PathBuf {
-    let path = common::repo().join(".venv/bin/aws");
-    assert!(path.exists(), "{} is missing: run .ci/run", path.display());
-    path
-}
-
-/// `aws ARGS` against moto as its administrator (moto takes any keys), JSON out.
-fn aws_admin(moto: &str, args: &[&str]) -> serde_json::Value {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(aws_cli())
-        .args(args)
-        .args(["--output", "json"])
-        .env_clear()
-        .env("HOME", dir.path())
-        .env("AWS_ACCESS_KEY_ID", "AKIAADMINEXAMPLE0000")
-        .env("AWS_SECRET_ACCESS_KEY", "adminsecret")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", moto)
-        .env("AWS_CONFIG_FILE", dir.path().join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "aws {args:?}: {}", stderr(&out));
-    let text = stdout(&out);
-    if text.trim().is_empty() {
-        serde_json::Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    }
-}
-
-/// A new IAM user in moto with one access key: (user, key id, secret).
-fn iam_user(moto: &str, name: &str) -> (String, String, String) {
-    let user = format!("{name}-{}", std::process::id());
-    aws_admin(moto, &["iam", "create-user", "--user-name", &user]);
-    let key = aws_admin(moto, &["iam", "create-access-key", "--user-name", &user]);
-    (
-        user,
-        key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned(),
-        key["AccessKey"]["SecretAccessKey"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
-}
-
-fn key_ids(moto: &str, user: &str) -> Vec<String> {
-    let keys = aws_admin(moto, &["iam", "list-access-keys", "--user-name", user]);
-    keys["AccessKeyMetadata"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["AccessKeyId"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 /// A fixture on moto (STS and IAM) and the given Secret Service.
 fn fixture(moto: &str, ss: &SecretService) -> Fixture {
@@ -254,7 +196,7 @@ fn import_moves_keys_keeping_every_other_byte_and_the_aws_cli_still_works() {
     // The AWS CLI, with awsenv on PATH, acts as prod through credential_process.
     let bin_dir = common::bin().parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), f.vars["PATH"]);
-    let who = Command::new(aws_cli())
+    let who = Command::new(common::aws_cli())
         .args([
             "sts",
             "get-caller-identity",

@@ -693,3 +693,52 @@ fn the_file_keyring_under_wine() {
         stderr(&wrong)
     );
 }
+
+#[test]
+fn import_and_rotate_in_the_credential_manager() {
+    let Some(exe) = exe() else { return };
+    let moto = moto::shared();
+    let name = unique("winrot");
+    let (user, id, secret) = moto::iam_user(&moto, &name);
+    let w = Win::new(exe)
+        .var("AWS_ENDPOINT_URL_STS", &moto)
+        .var("AWS_ENDPOINT_URL_IAM", &moto)
+        .var("AWS_REGION", "us-east-1");
+    let credentials = format!(
+        "# mine\r\n[{name}]\r\naws_access_key_id = {id}\r\naws_secret_access_key = {secret}\r\n\r\n[other]\r\naws_access_key_id = AKIAOTHEREXAMPLE0001\r\naws_secret_access_key = other\r\n"
+    );
+    w.file("credentials", &credentials);
+
+    // import: the keys leave the credentials file, every other byte stays.
+    let imported = w.run(&["keys", "import", &name]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let left = std::fs::read_to_string(w.dir.path().join("credentials")).unwrap();
+    assert!(!left.contains(&secret) && !left.contains(&name), "{left}");
+    assert!(
+        left.starts_with("# mine\r\n")
+            && left.ends_with(
+                "[other]\r\naws_access_key_id = AKIAOTHEREXAMPLE0001\r\naws_secret_access_key = other\r\n"
+            ),
+        "{left:?}"
+    );
+    let config = std::fs::read_to_string(w.dir.path().join("config")).unwrap();
+    assert!(
+        config.contains(&format!("credential-process {name}")),
+        "{config}"
+    );
+
+    // rotate: one key in IAM afterwards, the new one, and it is what the keyring hands out.
+    let rotated = w.run(&["keys", "rotate", &name]);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    assert!(!stderr(&rotated).contains(&secret), "{}", stderr(&rotated));
+    let keys = moto::key_ids(&moto, &user);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_ne!(keys[0], id);
+    let env = w.assume(&[&name, "--no-session"]);
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], keys[0]);
+    let env = w.assume(&[&name]);
+    assert!(env.contains_key("AWS_SESSION_TOKEN"), "{env:?}");
+
+    let removed = w.run(&["keys", "remove", &name, "--yes"]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+}

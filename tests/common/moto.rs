@@ -91,3 +91,58 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free loopback port")
 }
+
+/// `aws ARGS` against moto as its administrator (moto takes any keys), JSON out.
+pub fn aws_admin(moto: &str, args: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(super::aws_cli())
+        .args(args)
+        .args(["--output", "json"])
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIAADMINEXAMPLE0000")
+        .env("AWS_SECRET_ACCESS_KEY", "adminsecret")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", moto)
+        .env("AWS_CONFIG_FILE", dir.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "aws {args:?}: {}",
+        super::stderr(&out)
+    );
+    let text = super::stdout(&out);
+    if text.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// A new IAM user in moto with one access key: (user, key id, secret).
+pub fn iam_user(moto: &str, name: &str) -> (String, String, String) {
+    let user = format!("{name}-{}", std::process::id());
+    aws_admin(moto, &["iam", "create-user", "--user-name", &user]);
+    let key = aws_admin(moto, &["iam", "create-access-key", "--user-name", &user]);
+    (
+        user,
+        key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned(),
+        key["AccessKey"]["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+/// The access key ids of `user`.
+pub fn key_ids(moto: &str, user: &str) -> Vec<String> {
+    let keys = aws_admin(moto, &["iam", "list-access-keys", "--user-name", user]);
+    keys["AccessKeyMetadata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["AccessKeyId"].as_str().unwrap().to_owned())
+        .collect()
+}
