@@ -626,17 +626,25 @@ fn connector(
     connector.build()
 }
 
+/// Why `get` has no reply, in words.
+pub enum GetError {
+    /// The server's certificate failed verification: the message names the CA bundle.
+    Untrusted(String),
+    /// Anything else: the network, a time-out, a reply too large.
+    Failed(String),
+}
+
 /// One GET of `url` the way the SDK clients send requests (the same TLS roots, CA bundle,
 /// proxy and timeouts), for the endpoints that have no SDK client: the status and at most
 /// `limit` bytes of body. Call it inside a Tokio runtime. The error is in words and never
-/// holds the URL: a certificate that fails verification is said to be that.
+/// holds the URL.
 pub async fn get(
     roots: Option<&[u8]>,
     url: &str,
     connect_timeout: Duration,
     read_timeout: Duration,
     limit: usize,
-) -> std::result::Result<(u16, Vec<u8>), String> {
+) -> std::result::Result<(u16, Vec<u8>), GetError> {
     use aws_smithy_runtime_api::client::http::HttpConnector;
     use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
     use aws_smithy_types::body::SdkBody;
@@ -654,26 +662,29 @@ pub async fn get(
     let mut request = HttpRequest::new(SdkBody::empty());
     request
         .set_uri(url)
-        .map_err(|_| "the URL is malformed".to_owned())?;
+        .map_err(|_| GetError::Failed("the URL is malformed".to_owned()))?;
     let response = connector.call(request).await.map_err(|e| {
         // The error's text may quote the request; say only what kind of failure it was.
         if let Some(said) = untrusted_certificate(url, &e) {
-            said
+            GetError::Untrusted(said)
         } else if e.is_timeout() {
-            format!("no answer within {} s", read_timeout.as_secs())
+            GetError::Failed(format!("no answer within {} s", read_timeout.as_secs()))
         } else if e.is_io() {
-            "could not connect".to_owned()
+            GetError::Failed("could not connect".to_owned())
         } else {
-            "the request failed".to_owned()
+            GetError::Failed("the request failed".to_owned())
         }
     })?;
     let status = response.status().as_u16();
     let mut body = ByteStream::new(response.into_body());
     let mut read = Vec::new();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|_| "the reply could not be read".to_owned())?;
+        let chunk =
+            chunk.map_err(|_| GetError::Failed("the reply could not be read".to_owned()))?;
         if read.len() + chunk.len() > limit {
-            return Err(format!("the reply is larger than {limit} bytes"));
+            return Err(GetError::Failed(format!(
+                "the reply is larger than {limit} bytes"
+            )));
         }
         read.extend_from_slice(&chunk);
     }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::aws::{self, Settings};
+use crate::aws::{self, GetError, Settings};
 use crate::env::{Context, Credentials};
 use crate::error::{Error, Result};
 
@@ -137,16 +137,13 @@ pub fn signin_token(
     let bound = Duration::from_secs(timeout.unsigned_abs());
     let reply = runtime.block_on(async {
         let fetch = aws::get(roots.as_deref(), &url, CONNECT_TIMEOUT, bound, MAX_REPLY);
-        tokio::time::timeout(bound, fetch)
-            .await
-            .map_err(|_| format!("no answer within {timeout} s (AWSENV_STS_TIMEOUT)"))?
+        tokio::time::timeout(bound, fetch).await.map_err(|_| {
+            GetError::Failed(format!("no answer within {timeout} s (AWSENV_STS_TIMEOUT)"))
+        })?
     });
-    let (status, body) = reply.map_err(|why| {
-        if why.starts_with("the TLS certificate") {
-            Error::credentials(profile, format!("console sign-in: {why}"))
-        } else {
-            failed(why)
-        }
+    let (status, body) = reply.map_err(|e| match e {
+        GetError::Untrusted(why) => Error::credentials(profile, format!("console sign-in: {why}")),
+        GetError::Failed(why) => failed(why),
     })?;
     if status != 200 {
         return Err(Error::credentials(
@@ -164,8 +161,7 @@ pub fn signin_token(
 }
 
 /// The federation URL is one that may carry credentials: a URL, https unless to loopback.
-/// Whether it is plain http.
-pub fn check_federation(federation: &str, profile: &str) -> Result<bool> {
+pub fn check_federation(federation: &str, profile: &str) -> Result<()> {
     let host = host_of(federation);
     let url: http::Uri = federation.parse().map_err(|_| {
         Error::usage(
@@ -174,8 +170,8 @@ pub fn check_federation(federation: &str, profile: &str) -> Result<bool> {
         )
     })?;
     match url.scheme_str() {
-        Some("https") => Ok(false),
-        Some("http") if is_loopback(url.host().unwrap_or_default()) => Ok(true),
+        Some("https") => Ok(()),
+        Some("http") if is_loopback(url.host().unwrap_or_default()) => Ok(()),
         _ => Err(Error::usage(
             profile,
             format!(
